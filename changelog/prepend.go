@@ -1,0 +1,89 @@
+package changelog
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/shipline-ci/shipline"
+)
+
+// HasVersion reports whether a changelog already holds a section headed by
+// version ("## v1.2.0", "## [v1.2.0](...)", with any heading level).
+func HasVersion(doc []byte, version string) bool {
+	re := regexp.MustCompile(`(?m)^#{1,6}\s+\[?` + regexp.QuoteMeta(version) + `(\]|\s|$)`)
+	return re.Match(doc)
+}
+
+// Prepend inserts section into the changelog file at path, after its
+// top-level "# " title when it has one and otherwise at the top, unless
+// the file already has a section for version. It reports whether the file
+// changed. A missing file is created with a "# Changelog" title. The file
+// is replaced atomically.
+func Prepend(path string, version string, section []byte) (bool, error) {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	if err != nil {
+		old = []byte("# Changelog\n")
+	}
+	if HasVersion(old, version) {
+		return false, nil
+	}
+	section = append(bytes.TrimRight(section, "\n"), '\n')
+	var out bytes.Buffer
+	head, rest := splitTitle(old)
+	out.Write(head)
+	if len(head) > 0 {
+		out.WriteString("\n")
+	}
+	out.Write(section)
+	if rest = bytes.TrimLeft(rest, "\n"); len(rest) > 0 {
+		out.WriteString("\n")
+		out.Write(rest)
+	}
+	return true, writeFileAtomic(path, out.Bytes())
+}
+
+// splitTitle splits off a leading "# Title" line (and any text up to the
+// first "## " heading, such as an introduction).
+func splitTitle(doc []byte) (head, rest []byte) {
+	s := string(doc)
+	if !strings.HasPrefix(s, "# ") {
+		return nil, doc
+	}
+	i := strings.Index(s, "\n## ")
+	if i < 0 {
+		return []byte(strings.TrimRight(s, "\n") + "\n"), nil
+	}
+	return []byte(strings.TrimRight(s[:i], "\n") + "\n"), []byte(s[i+1:])
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".changelog-*")
+	if err != nil {
+		return shipline.Errorf(shipline.EINVALID, "write %s: %v", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,91 @@
+// Package config reads .shipline.yaml: strictly (an unknown key or a wrong
+// type is an error with file:line:col and the valid choices), with defaults
+// applied in code, so that every command works with no file at all.
+package config
+
+// FileName is the name of the config file at the repository root.
+const FileName = ".shipline.yaml"
+
+// Config is the whole of .shipline.yaml, version 1.
+//
+// Struct tags: `yaml` names the key; `doc` is the description used in the
+// JSON Schema and error messages; `enum` lists the only valid values of a
+// string field, comma-separated.
+type Config struct {
+	Version    int        `yaml:"version" doc:"Config format version; must be 1."`
+	Versioning Versioning `yaml:"versioning" doc:"How the next semantic version is computed."`
+	Changelog  Changelog  `yaml:"changelog" doc:"How the changelog is written."`
+	Commits    Commits    `yaml:"commits" doc:"Commit message policy used by 'shipline commit lint'."`
+	Tag        Tag        `yaml:"tag" doc:"How release tags are created."`
+}
+
+// Versioning configures the version engine.
+type Versioning struct {
+	Initial     string            `yaml:"initial" doc:"First version when no tag exists yet (a canonical semver tag without prefix, such as v0.1.0)."`
+	MajorOnZero bool              `yaml:"major-on-zero" doc:"Bump the major version on a breaking change even while it is 0 (by default a breaking change bumps the minor version of a v0 module)."`
+	Rules       map[string]string `yaml:"rules" doc:"Bump per commit type (feat, fix, ...): one of major, minor, patch, none. Replaces the defaults for the types it names." enum:"major,minor,patch,none"`
+	APICheck    string            `yaml:"api-check" doc:"What 'shipline version check' does when the exported API needs a larger or smaller bump than the commits claim." enum:"off,warn,fail"`
+	Shallow     string            `yaml:"shallow" doc:"What to do in a shallow clone: deepen it from the remote, or fail." enum:"deepen,fail"`
+}
+
+// Changelog configures 'shipline changelog' and tag messages.
+type Changelog struct {
+	Template string    `yaml:"template" doc:"Path, relative to the repository root, of a Go text/template that replaces the built-in changelog template."`
+	Sections []Section `yaml:"sections" doc:"Sections in order, after breaking changes. Replaces the default (Features, Bug Fixes, Performance, Reverts)."`
+	Other    bool      `yaml:"other" doc:"List commits of types no section names under 'Other Changes'."`
+	Remote   Remote    `yaml:"remote" doc:"Where commit and compare links point."`
+}
+
+// Section is one group of a changelog.
+type Section struct {
+	Title string   `yaml:"title" doc:"Heading of the section."`
+	Types []string `yaml:"types" doc:"Commit types listed in this section."`
+}
+
+// Remote says which forge hosts the repository.
+type Remote struct {
+	Kind string `yaml:"kind" doc:"Forge kind; auto detects GitHub and GitLab (and Gitea/Forgejo by host name) from the git remote." enum:"auto,github,gitlab,gitea,none"`
+	URL  string `yaml:"url" doc:"Web URL of the repository, such as https://github.com/org/repo; default: derived from the git remote."`
+	Name string `yaml:"name" doc:"Git remote to read the URL from and to push tags to."`
+}
+
+// Commits is the commit message policy.
+type Commits struct {
+	Types        []string `yaml:"types" doc:"Allowed commit types; empty allows any type the specification allows."`
+	Scopes       []string `yaml:"scopes" doc:"Allowed scopes; empty allows any scope."`
+	RequireScope bool     `yaml:"require-scope" doc:"Every commit must have a scope."`
+	MaxHeader    int      `yaml:"max-header-length" doc:"Longest allowed header line in characters; 0 means no limit."`
+}
+
+// Tag configures 'shipline tag'.
+type Tag struct {
+	Sign bool `yaml:"sign" doc:"Sign tags with the user's git signing key (git tag -s)."`
+}
+
+// DefaultRules are the bump rules for commit types when the config names none.
+func DefaultRules() map[string]string {
+	return map[string]string{"feat": "minor", "fix": "patch", "perf": "patch", "revert": "patch"}
+}
+
+// Default returns the configuration used when there is no config file; Load
+// fills every field a file leaves out from it.
+func Default() *Config {
+	return &Config{
+		Version: 1,
+		Versioning: Versioning{
+			Initial:  "v0.1.0",
+			Rules:    DefaultRules(),
+			APICheck: "warn",
+			Shallow:  "deepen",
+		},
+		Changelog: Changelog{
+			Sections: []Section{
+				{Title: "Features", Types: []string{"feat"}},
+				{Title: "Bug Fixes", Types: []string{"fix"}},
+				{Title: "Performance", Types: []string{"perf"}},
+				{Title: "Reverts", Types: []string{"revert"}},
+			},
+			Remote: Remote{Kind: "auto", Name: "origin"},
+		},
+	}
+}
