@@ -59,7 +59,7 @@ func (r *Repo) EachCommit(ctx context.Context, opts LogOptions, fn func(shipline
 		args = append(args, "--")
 		paths := opts.Paths
 		if len(paths) == 0 {
-			paths = []string{"."}
+			paths = []string{""} // ":(top)" alone is the whole tree
 		}
 		for _, p := range paths {
 			args = append(args, ":(top)"+p)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -87,6 +88,7 @@ func listModules(dirs []string) string {
 		}
 		names[i] = d
 	}
+	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
 

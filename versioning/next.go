@@ -97,7 +97,7 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 			return nil, err
 		}
 		res.Bump = bump
-		res.Notes = append(res.Notes, "no release tag yet: the first release is "+next.String())
+		res.Notes = append(res.Notes, "no release tag yet: the first release is "+mod.TagPrefix+next.String())
 	default:
 		base, _ := parseVersion(stable.v)
 		applied := bump
