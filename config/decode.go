@@ -25,7 +25,7 @@ var commitType = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // aliasBudget bounds how many values aliases may expand to, so that a small
 // file of nested aliases cannot make Parse do unbounded work.
-const aliasBudget = 100_000
+const aliasBudget = 10_000
 
 // field is one struct field as the config file sees it.
 type field struct {
@@ -65,6 +65,7 @@ func names(fs []field) []string {
 // decoder collects the problems of one file and where each value was.
 type decoder struct {
 	file     string
+	lines    int // the number of the file's last line
 	problems []Problem
 	nodes    map[string]*yaml.Node // key path -> the value the file gives it
 	bad      map[string]bool       // key paths whose value was rejected
@@ -86,6 +87,11 @@ func (d *decoder) add(line, col int, path, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if path != "" {
 		msg = path + ": " + msg
+	}
+	if line > d.lines {
+		// yaml.v3 puts an error or an empty value at the end of the file
+		// on the line after the last one.
+		line, col = d.lines, 1
 	}
 	d.problems = append(d.problems, Problem{File: d.file, Line: max(line, 1), Col: max(col, 1), Msg: msg})
 }

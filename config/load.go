@@ -66,6 +66,7 @@ func Load(dir string) (cfg *Config, path string, err error) {
 // the same list.
 func Parse(filename string, data []byte) (*Config, error) {
 	d := newDecoder(filename)
+	d.lines = lastLine(data)
 	cfg := Default()
 	if root := d.document(data); root != nil {
 		d.value(root, reflect.ValueOf(cfg).Elem(), "", nil)
@@ -104,7 +105,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		d.addAt(root, "", "the file has no settings; add %q", "version: 1")
+		d.add(1, 1, "", "the file has no settings; add %q", "version: 1")
 		return nil
 	}
 	return root
@@ -130,9 +131,6 @@ func (d *decoder) syntaxError(err error, data []byte) {
 	}
 	if off := locate(msg, data); off >= 0 {
 		line, col = position(data, off)
-	}
-	if n := bytes.Count(data, []byte("\n")) + 1; line > n {
-		line = n
 	}
 	d.add(line, col, "", "invalid YAML: %s", strings.ReplaceAll(msg, "\n", " "))
 }
@@ -180,10 +178,31 @@ func locate(msg string, data []byte) int {
 }
 
 // position returns the 1-based line and column (in characters) of byte
-// offset off in data.
+// offset off in data, breaking lines where YAML does: at LF, CR, CRLF, NEL,
+// LS and PS.
 func position(data []byte, off int) (line, col int) {
-	before := data[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	line, col = 1, 1
+	for i := 0; i < off; {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			// a CRLF breaks the line at its LF
+		case r == '\n', r == '\r', r == 0x85, r == 0x2028, r == 0x2029:
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		i += size
+	}
 	return line, col
+}
+
+// lastLine returns the number of the last line of data, not counting an
+// empty one after a final line break.
+func lastLine(data []byte) int {
+	line, col := position(data, len(data))
+	if col == 1 && line > 1 {
+		line--
+	}
+	return line
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/script from what the commands print")
 
 // TestMain lets testscript run the real shipline program as a separate
 // process: the test binary re-executes itself as "shipline".
@@ -33,7 +36,7 @@ func TestScripts(t *testing.T) {
 			"commit": cmdCommit,
 		},
 		RequireExplicitExec: true,
-		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		UpdateScripts:       *update,
 	})
 }
 
