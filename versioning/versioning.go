@@ -28,8 +28,8 @@ type Options struct {
 // not a Conventional Commit.
 type Entry struct {
 	shipline.Commit
-	Msg *conventional.Message
-	Err error         // why the message is not a Conventional Commit
+	Msg  *conventional.Message
+	Err  error         // why the message is not a Conventional Commit
 	Bump shipline.Bump // what this commit asks for by the rules
 }
 
@@ -49,7 +49,7 @@ type Result struct {
 	Problems   []string      `json:"problems,omitempty"`    // why Next cannot be tagged as is (the /vN rule)
 	Notes      []string      `json:"notes,omitempty"`       // how the rules applied (v0, first release, pre-release)
 
-	Entries []Entry `json:"-"` // every commit considered, newest first
+	Entries []Entry       `json:"-"` // every commit considered, newest first
 	Tag     *shipline.Tag `json:"-"` // Base's tag; nil when there is none
 }
 
