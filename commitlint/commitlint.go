@@ -87,7 +87,8 @@ func (p Policy) Check(msg string) []Problem {
 		probs = append(probs, Problem{Line: 1, Col: len(m.Type) + 1, Rule: "commits.require-scope",
 			Message: fmt.Sprintf("a scope is required: write %s(scope): %s", m.Type, m.Description)})
 	}
-	if m.Scope != "" && len(p.Scopes) > 0 && !slices.Contains(p.Scopes, m.Scope) {
+	// Units other than BREAKING CHANGE are case-insensitive (rule 15).
+	if m.Scope != "" && len(p.Scopes) > 0 && !slices.ContainsFunc(p.Scopes, func(s string) bool { return strings.EqualFold(s, m.Scope) }) {
 		probs = append(probs, Problem{Line: 1, Col: scopeCol, Rule: "commits.scopes",
 			Message: fmt.Sprintf("scope %q is not allowed here: use one of %s", m.Scope, strings.Join(p.Scopes, ", "))})
 	}

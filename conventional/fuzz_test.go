@@ -17,6 +17,14 @@ func FuzzParse(f *testing.F) {
 	for _, tt := range footerTests {
 		f.Add(tt.msg)
 	}
+	for _, msg := range []string{
+		"fix: a\rb\n\n\rbody\r\n\r\nRefs: 1\r\r\n",
+		"fix: x\n\nBreaking-Change-x: y\nbreaking-changes: z\nBREAKING CHANGE: a\n\n\nb",
+		"fix: x\n\nbody\n\nRefs #\nRefs:\nA: b\n\t\nc",
+		"FIX(ä)!: ü\v\n\f\nbody",
+	} {
+		f.Add(msg)
+	}
 	f.Fuzz(func(t *testing.T, msg string) {
 		m, err := Parse(msg)
 		if err != nil {
@@ -52,8 +60,29 @@ func FuzzParse(f *testing.F) {
 		if !reflect.DeepEqual(again, m) {
 			t.Fatalf("round trip of %q through %q:\n got %#v\nwant %#v", msg, s, again, m)
 		}
-		if got := Parse(Clean(msg)); got == nil {
-			_ = got
+	})
+}
+
+// FuzzClean checks that Clean's output is what it promises and that Clean is
+// idempotent.
+func FuzzClean(f *testing.F) {
+	for _, tt := range ruleTests {
+		f.Add(tt.msg)
+	}
+	f.Add("feat: x\n# c\n\n\nbody \n# ------------------------ >8 ------------------------\ndiff")
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := Clean(raw)
+		if again := Clean(got); again != got {
+			t.Fatalf("Clean(%q) = %q, but Clean of that = %q", raw, got, again)
 		}
+		if strings.HasPrefix(got, "\n") || strings.HasSuffix(got, "\n") || strings.Contains(got, "\n\n\n") {
+			t.Fatalf("Clean(%q) = %q: blank lines left", raw, got)
+		}
+		for _, line := range strings.Split(got, "\n") {
+			if strings.HasPrefix(line, "#") || strings.TrimRight(line, spaceChars) != line {
+				t.Fatalf("Clean(%q) = %q: line %q left", raw, got, line)
+			}
+		}
+		_, _ = Parse(got) // must not panic
 	})
 }

@@ -1,7 +1,8 @@
 // Package conventional parses commit messages by the Conventional Commits
 // 1.0.0 specification (https://www.conventionalcommits.org/en/v1.0.0/),
 // strictly: a message either follows every rule or Parse names the rule it
-// breaks and where.
+// breaks and where. Clean prepares editor text the way git does, so that a
+// commit-msg hook can check a message before git stores it.
 package conventional
 
 import "strings"

@@ -27,8 +27,8 @@ const (
 )
 
 // Parse parses a commit message strictly by Conventional Commits 1.0.0. On
-// failure it returns a *ParseError naming the first rule the message breaks;
-// it never returns any other error.
+// failure it returns a nil Message and a *ParseError naming the first rule
+// the message breaks; it never returns any other kind of error.
 //
 // Before parsing, "\r\n" line endings become "\n", trailing white space is
 // dropped from every line and trailing blank lines from the message, as git
@@ -74,9 +74,11 @@ const (
 //     "BREAKING CHANGES: x") breaks rule 12. Other tokens are kept as
 //     written; compare them case-insensitively, as FooterValues does.
 //
-// One consequence of rule 10 is that a body paragraph beginning with a
-// single word and ": " (such as "Note: ...") starts the footer section; the
-// specification asks for hyphenated tokens so that bodies can avoid this.
+// Footer values end only where the next footer starts (rule 10), so a body
+// paragraph that begins with a one-word label and ": " (such as "Note: ...")
+// starts the footer section and the rest of the message becomes its value;
+// rule 9's hyphenated tokens tell footers from body text, but a one-word
+// label cannot be told apart.
 func Parse(msg string) (*Message, error) {
 	s := normalize(msg)
 	if s == "" {
