@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/mod/semver"
+
 	"github.com/shipline-ci/shipline"
 	"github.com/shipline-ci/shipline/gitrepo"
 )
@@ -30,7 +32,21 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 	if err := ensureFullHistory(ctx, repo, opts); err != nil {
 		return nil, err
 	}
+	if repo.Head() == "" {
+		return nil, shipline.Errorf(shipline.EINVALID, "the repository at %s has no commits yet: commit something first", repo.Dir)
+	}
+	// The module and the tags are independent questions: ask git both at once.
+	var all []shipline.Tag
+	tagsDone := make(chan error, 1)
+	go func() {
+		var err error
+		all, err = repo.Tags(ctx)
+		tagsDone <- err
+	}()
 	mod, err := FindModule(ctx, repo, opts.Module)
+	if terr := <-tagsDone; err == nil {
+		err = terr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -38,16 +54,18 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 	if res.Module == "" {
 		res.Module = "."
 	}
-	if repo.Head() == "" {
-		return nil, shipline.Errorf(shipline.EINVALID, "the repository at %s has no commits yet: commit something first", repo.Dir)
-	}
-	all, err := repo.Tags(ctx)
-	if err != nil {
-		return nil, err
-	}
 	tags := moduleTags(all, mod.TagPrefix)
+	rules := RulesFrom(opts.Config.Rules)
+
+	// The highest stable tag is nearly always the base. Read its log while
+	// checking that it is reachable, and throw the log away if it is not.
+	var spec *speculativeLog
+	if top := highestStable(tags); top != nil {
+		spec = startLog(ctx, repo, mod.logOptions(top.tag.Commit+"..HEAD"), rules, top.tag.Name)
+	}
 	cur, stable, err := current(ctx, repo, tags)
 	if err != nil {
+		spec.cancel()
 		return nil, err
 	}
 	rng := "HEAD"
@@ -59,18 +77,19 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 		res.Tag = &stable.tag
 		rng = stable.tag.Commit + "..HEAD"
 	}
-
-	rules := RulesFrom(opts.Config.Rules)
-	err = repo.EachCommit(ctx, mod.logOptions(rng), func(c shipline.Commit) error {
-		e := rules.Classify(c)
+	if spec != nil && stable != nil && spec.tag == stable.tag.Name {
+		res.Entries, err = spec.wait()
+	} else {
+		spec.cancel()
+		res.Entries, err = readLog(ctx, repo, mod.logOptions(rng), rules)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range res.Entries {
 		if e.Msg == nil {
 			res.Ignored++
 		}
-		res.Entries = append(res.Entries, e)
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	res.Commits = len(res.Entries)
 	bump, why := Decide(res.Entries)
@@ -201,6 +220,64 @@ func ensureFullHistory(ctx context.Context, repo *gitrepo.Repo, opts Options) er
 	}
 	if err := repo.Unshallow(ctx, remote); err != nil {
 		return shipline.Errorf(shipline.EINVALID, "%s is a shallow clone and deepening it from %s failed (%v): %s", repo.Dir, remote, err, fix)
+	}
+	return nil
+}
+
+// readLog reads and classifies the commits of opts.
+func readLog(ctx context.Context, repo *gitrepo.Repo, opts gitrepo.LogOptions, rules Rules) ([]Entry, error) {
+	var entries []Entry
+	err := repo.EachCommit(ctx, opts, func(c shipline.Commit) error {
+		entries = append(entries, rules.Classify(c))
+		return nil
+	})
+	return entries, err
+}
+
+// speculativeLog is a log read in the background on a guess of the base
+// tag; cancel discards it.
+type speculativeLog struct {
+	tag     string
+	stop    context.CancelFunc
+	done    chan struct{}
+	entries []Entry
+	err     error
+}
+
+func startLog(ctx context.Context, repo *gitrepo.Repo, opts gitrepo.LogOptions, rules Rules, tag string) *speculativeLog {
+	ctx, stop := context.WithCancel(ctx)
+	s := &speculativeLog{tag: tag, stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		s.entries, s.err = readLog(ctx, repo, opts, rules)
+	}()
+	return s
+}
+
+// wait returns the log's result.
+func (s *speculativeLog) wait() ([]Entry, error) {
+	<-s.done
+	s.stop()
+	return s.entries, s.err
+}
+
+// cancel stops the log and waits for its git process to end. A nil
+// speculativeLog is fine.
+func (s *speculativeLog) cancel() {
+	if s == nil {
+		return
+	}
+	s.stop()
+	<-s.done
+}
+
+// highestStable returns the highest stable tag of a list sorted highest
+// first, or nil.
+func highestStable(tags []taggedVersion) *taggedVersion {
+	for i := range tags {
+		if semver.Prerelease(tags[i].v) == "" {
+			return &tags[i]
+		}
 	}
 	return nil
 }

@@ -96,8 +96,29 @@ func (r *testRepo) write(name, content string) {
 	}
 }
 
-// commit changes the given files (a file "file" when none is named) and
-// commits them with msg, one minute after the previous commit. It returns
+// appendLine adds a line to a file of the work tree, creating it and its
+// directory when needed.
+func (r *testRepo) appendLine(name, line string) {
+	r.tb.Helper()
+	p := filepath.Join(r.dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		r.tb.Fatal(err)
+	}
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		r.tb.Fatal(err)
+	}
+	_, err = fmt.Fprintln(f, line)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		r.tb.Fatal(err)
+	}
+}
+
+// commit adds a line to each of the given files (a file "file" when none
+// is named) and commits them with msg, one minute after the previous commit. It returns
 // the commit's hash.
 func (r *testRepo) commit(msg string, files ...string) string {
 	r.tb.Helper()
@@ -112,7 +133,7 @@ func (r *testRepo) commitAt(t time.Time, msg string, files ...string) string {
 		files = []string{"file"}
 	}
 	for _, f := range files {
-		r.write(f, fmt.Sprintf("%s\n%s\n", f, msg))
+		r.appendLine(f, "// "+strings.SplitN(msg, "\n", 2)[0])
 	}
 	r.git(append([]string{"add", "--"}, files...)...)
 	r.gitAt(t, "commit", "-q", "-m", msg)
