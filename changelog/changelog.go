@@ -152,9 +152,7 @@ func ParseTemplate(name, text string) (*Template, error) {
 }
 
 var funcs = template.FuncMap{
-	"indent": func(n int, s string) string {
-		return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+strings.Repeat(" ", n))
-	},
+	"indent": indent,
 	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 }
 
@@ -165,4 +163,19 @@ func (t *Template) Render(releases []Release) ([]byte, error) {
 		return nil, shipline.Errorf(shipline.EINVALID, "changelog template: %v", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// indent indents every line of s but the first by n spaces, leaving blank
+// lines empty.
+func indent(n int, s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	pad := strings.Repeat(" ", n)
+	for i := 1; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "" {
+			lines[i] = pad + lines[i]
+		} else {
+			lines[i] = ""
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -74,9 +74,13 @@ func webBase(remote string) (base, host string) {
 		return "", ""
 	}
 	var path string
+	scheme, hostport := "https", ""
 	if u, err := url.Parse(remote); err == nil && u.Scheme != "" && u.Host != "" {
 		switch u.Scheme {
-		case "http", "https", "ssh", "git", "git+ssh":
+		case "http", "https":
+			// The web server is the one the remote names, port included.
+			scheme, hostport = u.Scheme, u.Host
+		case "ssh", "git", "git+ssh":
 		default:
 			return "", ""
 		}
@@ -94,5 +98,8 @@ func webBase(remote string) (base, host string) {
 	if host == "" || path == "" {
 		return "", ""
 	}
-	return "https://" + host + "/" + path, host
+	if hostport == "" {
+		hostport = host
+	}
+	return scheme + "://" + hostport + "/" + path, host
 }

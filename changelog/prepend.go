@@ -15,7 +15,7 @@ import (
 // HasVersion reports whether a changelog already holds a section headed by
 // version ("## v1.2.0", "## [v1.2.0](...)", with any heading level).
 func HasVersion(doc []byte, version string) bool {
-	re := regexp.MustCompile(`(?m)^#{1,6}\s+\[?` + regexp.QuoteMeta(version) + `(\]|\s|$)`)
+	re := regexp.MustCompile(`(?m)^#{1,6}[ \t]+\[?` + regexp.QuoteMeta(version) + `(\]|[ \t]|$)`)
 	return re.Match(doc)
 }
 
@@ -29,7 +29,7 @@ func Prepend(path string, version string, section []byte) (bool, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, err
 	}
-	if err != nil {
+	if err != nil || len(bytes.TrimSpace(old)) == 0 {
 		old = []byte("# Changelog\n")
 	}
 	if HasVersion(old, version) {
@@ -50,18 +50,19 @@ func Prepend(path string, version string, section []byte) (bool, error) {
 	return true, writeFileAtomic(path, out.Bytes())
 }
 
-// splitTitle splits off a leading "# Title" line (and any text up to the
-// first "## " heading, such as an introduction).
+// splitTitle splits off everything before the first "## " heading when a
+// "# Title" line comes before it: the title and whatever surrounds it, such
+// as an introduction or a markdownlint comment.
 func splitTitle(doc []byte) (head, rest []byte) {
 	s := string(doc)
-	if !strings.HasPrefix(s, "# ") {
+	end := len(s)
+	if i := strings.Index("\n"+s, "\n## "); i >= 0 {
+		end = i
+	}
+	if !strings.HasPrefix(s, "# ") && !strings.Contains(s[:end], "\n# ") {
 		return nil, doc
 	}
-	i := strings.Index(s, "\n## ")
-	if i < 0 {
-		return []byte(strings.TrimRight(s, "\n") + "\n"), nil
-	}
-	return []byte(strings.TrimRight(s[:i], "\n") + "\n"), []byte(s[i+1:])
+	return []byte(strings.TrimRight(s[:end], "\n") + "\n"), []byte(s[end:])
 }
 
 func writeFileAtomic(path string, data []byte) error {

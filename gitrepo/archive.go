@@ -17,7 +17,7 @@ import (
 func (r *Repo) Export(ctx context.Context, rev, dir, dest string) error {
 	args := []string{"archive", "--format=tar", "--end-of-options", rev}
 	if dir != "" {
-		args = append(args, "--", dir)
+		args = append(args, dir) // --end-of-options already ends the options
 	}
 	cmd := r.command(ctx, args...)
 	stdout, err := cmd.StdoutPipe()

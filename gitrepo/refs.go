@@ -44,7 +44,7 @@ func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
 	return false, err
 }
 
-// TagExists reports whether refs/tags/name exists, and the commit it points at.
+// TagCommit reports whether refs/tags/name exists, and the commit it points at.
 func (r *Repo) TagCommit(ctx context.Context, name string) (string, bool, error) {
 	out, err := r.run(ctx, "rev-parse", "-q", "--verify", "refs/tags/"+name+"^{commit}")
 	if err != nil {
@@ -114,9 +114,17 @@ func (r *Repo) Status(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var lines []string
-	for _, l := range strings.Split(string(out), "\x00") {
-		if l != "" {
-			lines = append(lines, l)
+	fields := strings.Split(string(out), "\x00")
+	for i := 0; i < len(fields); i++ {
+		l := fields[i]
+		if l == "" {
+			continue
+		}
+		lines = append(lines, l)
+		// A rename or copy is followed by its original path in a field
+		// of its own.
+		if len(l) > 2 && (l[0] == 'R' || l[0] == 'C' || l[1] == 'R' || l[1] == 'C') {
+			i++
 		}
 	}
 	return lines, nil

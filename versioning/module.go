@@ -3,6 +3,7 @@ package versioning
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -124,6 +125,9 @@ func checkPathMajor(modPath, v string) string {
 		return "module path " + modPath + " ends in " + pathMajor + ", which only " + strings.TrimPrefix(pathMajor, "/") + ".x.y versions may use, not " + v
 	}
 	want := prefix + "/" + major
+	if strings.HasPrefix(pathMajor, ".") { // gopkg.in/name.vN
+		want = prefix + "." + major
+	}
 	return "module path " + modPath + " must end in /" + major + " for " + v + ": change the module line in go.mod to \"module " + want + "\" and update imports of its packages"
 }
 
@@ -132,4 +136,48 @@ func semverMajor(v string) string {
 		return v[:i]
 	}
 	return v
+}
+
+// ownTags keeps the tags whose major version the module path allows, by
+// Go's rules: a path ending in /vN (or .vN for gopkg.in) owns vN.x.y, any
+// other path v0 and v1. In a repository without go.mod every tag counts.
+func (m *Module) ownTags(tags []taggedVersion) []taggedVersion {
+	if m.Path == "" {
+		return tags
+	}
+	_, pathMajor, ok := module.SplitPathVersion(m.Path)
+	if !ok {
+		return tags
+	}
+	return tagsForMajor(tags, pathMajor)
+}
+
+func tagsForMajor(tags []taggedVersion, pathMajor string) []taggedVersion {
+	var out []taggedVersion
+	for _, t := range tags {
+		if module.CheckPathMajor(t.v, pathMajor) == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// previousMajorTags returns the tags of the major version before the
+// module's, when the module moved to /vN (N >= 2) in the same directory
+// (the major branch layout); nil otherwise. A module in a major version
+// subdirectory (dir ".../v2") is a new directory with a history of its own.
+func (m *Module) previousMajorTags(tags []taggedVersion) []taggedVersion {
+	n := pathMajorNumber(m.Path)
+	if n < 2 || strings.HasPrefix(m.Path, "gopkg.in/") {
+		return nil
+	}
+	sub := fmt.Sprintf("v%d", n)
+	if m.Dir == sub || strings.HasSuffix(m.Dir, "/"+sub) {
+		return nil
+	}
+	prev := ""
+	if n > 2 {
+		prev = fmt.Sprintf("/v%d", n-1)
+	}
+	return tagsForMajor(tags, prev)
 }

@@ -54,7 +54,8 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 	if res.Module == "" {
 		res.Module = "."
 	}
-	tags := moduleTags(all, mod.TagPrefix)
+	prefixed := moduleTags(all, mod.TagPrefix)
+	tags := mod.ownTags(prefixed)
 	rules := RulesFrom(opts.Config.Rules)
 
 	// The highest stable tag is nearly always the base. Read its log while
@@ -72,12 +73,23 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 	if cur != nil {
 		res.Current = cur.tag.Name
 	}
-	if stable != nil {
-		res.Base = stable.tag.Name
-		res.Tag = &stable.tag
-		rng = stable.tag.Commit + "..HEAD"
+	base := stable
+	if base == nil {
+		// The first vN release of a module that moved to /vN in place
+		// counts the commits since the last release of the major before.
+		if prev := mod.previousMajorTags(prefixed); prev != nil {
+			if _, base, err = current(ctx, repo, prev); err != nil {
+				spec.cancel()
+				return nil, err
+			}
+		}
 	}
-	if spec != nil && stable != nil && spec.tag == stable.tag.Name {
+	if base != nil {
+		res.Base = base.tag.Name
+		res.Tag = &base.tag
+		rng = base.tag.Commit + "..HEAD"
+	}
+	if spec != nil && base != nil && spec.tag == base.tag.Name {
 		res.Entries, err = spec.wait()
 	} else {
 		spec.cancel()
@@ -116,7 +128,11 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 			return nil, err
 		}
 		res.Bump = bump
-		res.Notes = append(res.Notes, "no release tag yet: the first release is "+mod.TagPrefix+next.String())
+		if base != nil {
+			res.Notes = append(res.Notes, "no "+semverMajor(next.String())+" release tag yet: the first release of "+mod.Path+" is "+mod.TagPrefix+next.String()+", with the changes since "+base.tag.Name)
+		} else {
+			res.Notes = append(res.Notes, "no release tag yet: the first release is "+mod.TagPrefix+next.String())
+		}
 	default:
 		base, _ := parseVersion(stable.v)
 		applied := bump
