@@ -134,6 +134,7 @@ optional: .shipline.yaml at the repository root (see 'shipline config schema').`
 		m.tagCommand(),
 		m.commitCommand(),
 		m.configCommand(),
+		m.buildCommand(),
 	)
 	return root
 }
