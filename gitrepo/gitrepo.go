@@ -34,7 +34,10 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, shipline.Errorf(shipline.EINTERNAL, "git is not installed or not on PATH: install git (apt-get install git) and retry")
 	}
-	// One process answers all three questions on the common path.
+	if r, ok := discover(abs); ok {
+		return r, nil
+	}
+	// One process answers all three questions.
 	out, err := gitOutput(ctx, abs, "rev-parse", "--show-toplevel", "--is-shallow-repository", "--verify", "-q", "HEAD")
 	head := ""
 	if err == nil {

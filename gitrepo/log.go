@@ -25,6 +25,9 @@ type LogOptions struct {
 	Exclude []string
 }
 
+// Filtered reports whether the options limit the log by path.
+func (o LogOptions) Filtered() bool { return len(o.Paths) > 0 || len(o.Exclude) > 0 }
+
 // logFormat puts the fields of a commit in one NUL-terminated record (git
 // log -z), separated by the unit separator; the message comes last, so a
 // separator inside it does no harm.
@@ -44,7 +47,7 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]shipline.Commit, err
 // fn stops the walk and is returned.
 func (r *Repo) EachCommit(ctx context.Context, opts LogOptions, fn func(shipline.Commit) error) error {
 	args := []string{"-c", "log.showSignature=false", "log", "-z", "--no-color", "--no-decorate", logFormat}
-	filtered := len(opts.Paths) > 0 || len(opts.Exclude) > 0
+	filtered := opts.Filtered()
 	if filtered {
 		// Every commit that touches the paths counts, even on a side branch
 		// whose changes a merge later made redundant.

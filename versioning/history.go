@@ -114,7 +114,7 @@ func History(ctx context.Context, repo *gitrepo.Repo, opts Options, next string)
 
 	// Stable tags of the module in the history, lowest version first.
 	var tags []taggedVersion
-	for _, t := range mod.ownTags(moduleTags(all, mod.TagPrefix)) {
+	for _, t := range mod.lineageTags(moduleTags(all, mod.TagPrefix)) {
 		if _, ok := index[t.tag.Commit]; ok && semver.Prerelease(t.v) == "" {
 			tags = append(tags, t)
 		}

@@ -162,19 +162,43 @@ func tagsForMajor(tags []taggedVersion, pathMajor string) []taggedVersion {
 	return out
 }
 
+// lineageTags returns the tags of the module's whole line of releases:
+// for a module that moved to /vN in place (the major branch layout) the
+// tags of every major up to N, and otherwise the tags it owns.
+func (m *Module) lineageTags(tags []taggedVersion) []taggedVersion {
+	n := pathMajorNumber(m.Path)
+	if !m.movedInPlace() {
+		return m.ownTags(tags)
+	}
+	var out []taggedVersion
+	for _, t := range tags {
+		if v, err := parseVersion(t.v); err == nil && v.Major <= n {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// movedInPlace reports whether the module path ends in /vN (N >= 2) while
+// the module stays in the directory of its earlier majors.
+func (m *Module) movedInPlace() bool {
+	n := pathMajorNumber(m.Path)
+	if n < 2 || strings.HasPrefix(m.Path, "gopkg.in/") {
+		return false
+	}
+	sub := fmt.Sprintf("v%d", n)
+	return m.Dir != sub && !strings.HasSuffix(m.Dir, "/"+sub)
+}
+
 // previousMajorTags returns the tags of the major version before the
 // module's, when the module moved to /vN (N >= 2) in the same directory
 // (the major branch layout); nil otherwise. A module in a major version
 // subdirectory (dir ".../v2") is a new directory with a history of its own.
 func (m *Module) previousMajorTags(tags []taggedVersion) []taggedVersion {
+	if !m.movedInPlace() {
+		return nil
+	}
 	n := pathMajorNumber(m.Path)
-	if n < 2 || strings.HasPrefix(m.Path, "gopkg.in/") {
-		return nil
-	}
-	sub := fmt.Sprintf("v%d", n)
-	if m.Dir == sub || strings.HasSuffix(m.Dir, "/"+sub) {
-		return nil
-	}
 	prev := ""
 	if n > 2 {
 		prev = fmt.Sprintf("/v%d", n-1)

@@ -3,6 +3,7 @@ package versioning
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/semver"
@@ -58,13 +59,35 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 	tags := mod.ownTags(prefixed)
 	rules := RulesFrom(opts.Config.Rules)
 
-	// The highest stable tag is nearly always the base. Read its log while
-	// checking that it is reachable, and throw the log away if it is not.
+	// The highest stable tag is nearly always the base, so its log is read
+	// before it is known to be reachable. Unfiltered, the log itself is the
+	// proof: a tag is reachable from HEAD exactly when a commit of
+	// TAG..HEAD has it as a parent (or it is HEAD), and every commit the
+	// log lists is reachable. Filtered by paths, the log cannot tell, so
+	// git checks reachability while the log is read, and a log read on a
+	// wrong guess is thrown away.
+	known := map[string]bool{}
 	var spec *speculativeLog
 	if top := highestStable(tags); top != nil {
-		spec = startLog(ctx, repo, mod.logOptions(top.tag.Commit+"..HEAD"), rules, top.tag.Name)
+		opts := mod.logOptions(top.tag.Commit + "..HEAD")
+		if !opts.Filtered() {
+			spec = doneLog(readLog(ctx, repo, opts, rules))
+			spec.tag = top.tag.Name
+			if spec.err != nil {
+				return nil, spec.err
+			}
+			known[top.tag.Commit] = top.tag.Commit == repo.Head()
+			for _, e := range spec.entries {
+				known[e.Hash] = true
+				if slices.Contains(e.Parents, top.tag.Commit) {
+					known[top.tag.Commit] = true
+				}
+			}
+		} else {
+			spec = startLog(ctx, repo, opts, rules, top.tag.Name)
+		}
 	}
-	cur, stable, err := current(ctx, repo, tags)
+	cur, stable, err := current(ctx, repo, tags, known)
 	if err != nil {
 		spec.cancel()
 		return nil, err
@@ -78,7 +101,7 @@ func Next(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Result, error
 		// The first vN release of a module that moved to /vN in place
 		// counts the commits since the last release of the major before.
 		if prev := mod.previousMajorTags(prefixed); prev != nil {
-			if _, base, err = current(ctx, repo, prev); err != nil {
+			if _, base, err = current(ctx, repo, prev, nil); err != nil {
 				spec.cancel()
 				return nil, err
 			}
@@ -268,6 +291,13 @@ func startLog(ctx context.Context, repo *gitrepo.Repo, opts gitrepo.LogOptions, 
 		s.entries, s.err = readLog(ctx, repo, opts, rules)
 	}()
 	return s
+}
+
+// doneLog wraps a log already read.
+func doneLog(entries []Entry, err error) *speculativeLog {
+	done := make(chan struct{})
+	close(done)
+	return &speculativeLog{stop: func() {}, done: done, entries: entries, err: err}
 }
 
 // wait returns the log's result.

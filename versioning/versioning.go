@@ -183,8 +183,14 @@ func (r *reachability) reachable(ctx context.Context, commit string) (bool, erro
 
 // Current returns the highest release tag of the module reachable from
 // HEAD, and the highest stable one, each nil when there is none.
-func current(ctx context.Context, repo *gitrepo.Repo, tags []taggedVersion) (cur, stable *taggedVersion, err error) {
-	r := &reachability{repo: repo, head: repo.Head(), known: map[string]bool{}}
+//
+// known holds commits whose reachability is already known; current adds
+// to it.
+func current(ctx context.Context, repo *gitrepo.Repo, tags []taggedVersion, known map[string]bool) (cur, stable *taggedVersion, err error) {
+	if known == nil {
+		known = map[string]bool{}
+	}
+	r := &reachability{repo: repo, head: repo.Head(), known: known}
 	for i := range tags {
 		t := &tags[i]
 		if cur != nil && semver.Prerelease(t.v) != "" {
