@@ -3,9 +3,14 @@ package gitrepo
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/shipline-ci/shipline"
 )
 
 // discover finds the work tree around dir by reading the files git itself
@@ -69,7 +74,7 @@ func discover(dir string) (r *Repo, ok bool) {
 	if st, err := os.Stat(filepath.Join(gitDir, "shallow")); err == nil && st.Size() > 0 {
 		shallow = true
 	}
-	return &Repo{Dir: top, Shallow: shallow, head: commit}, true
+	return &Repo{Dir: top, Shallow: shallow, head: commit, gitDir: gitDir}, true
 }
 
 // resolveHead resolves the content of HEAD to a commit: a detached object
@@ -116,4 +121,61 @@ func isObjectName(s string) bool {
 		}
 	}
 	return true
+}
+
+// packedTags reads the tags from packed-refs when every tag is packed and
+// peeled there, as in a fresh clone or after git pack-refs: then no git
+// process is needed. It returns ok false when a tag is stored loose or the
+// file does not record peeled values, and the caller asks git.
+//
+// packed-refs does not say what a lightweight tag points at; one that
+// names a tree or a blob, which git's own tooling almost never makes, is
+// taken for a commit here and fails later where it is used.
+func (r *Repo) packedTags() (tags []shipline.Tag, ok bool) {
+	if r.gitDir == "" {
+		return nil, false
+	}
+	loose := false
+	_ = filepath.WalkDir(filepath.Join(r.gitDir, "refs", "tags"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			loose = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if loose {
+		return nil, false
+	}
+	data, err := os.ReadFile(filepath.Join(r.gitDir, "packed-refs"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true // no tags at all
+	}
+	if err != nil {
+		return nil, false
+	}
+	lines := strings.Split(string(data), "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "# pack-refs with:") {
+		return nil, false
+	}
+	traits := strings.Fields(strings.TrimPrefix(lines[0], "# pack-refs with:"))
+	if !slices.Contains(traits, "peeled") && !slices.Contains(traits, "fully-peeled") {
+		return nil, false
+	}
+	last := -1 // index of the tag on the line before, for its ^ line
+	for _, line := range lines[1:] {
+		if peeled, isPeel := strings.CutPrefix(line, "^"); isPeel {
+			if last >= 0 && isObjectName(peeled) {
+				tags[last].Commit, tags[last].Annotated = peeled, true
+			}
+			last = -1
+			continue
+		}
+		last = -1
+		hash, ref, found := strings.Cut(line, " ")
+		if name, isTag := strings.CutPrefix(ref, "refs/tags/"); found && isTag && isObjectName(hash) {
+			tags = append(tags, shipline.Tag{Name: name, Commit: hash})
+			last = len(tags) - 1
+		}
+	}
+	return tags, true
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shipline-ci/shipline"
 )
 
 // TestDiscoverAgreesWithGit checks the file-reading fast path against git
@@ -85,4 +88,47 @@ func TestDiscoverAgreesWithGit(t *testing.T) {
 			t.Errorf("discover(%s) found a repository", dir)
 		}
 	})
+}
+
+// TestPackedTagsAgreesWithGit checks the packed-refs reader against git
+// for-each-ref, and that a loose tag sends Tags back to git.
+func TestPackedTagsAgreesWithGit(t *testing.T) {
+	r := mustRepo(t)
+	r.write("a.txt", "a")
+	r.commit("feat: a", "a.txt")
+	r.git("tag", "v1.0.0")
+	r.git("tag", "-a", "-m", "annotated", "v1.1.0")
+	r.git("branch", "side")
+	r.write("b.txt", "b")
+	r.commit("fix: b", "b.txt")
+	r.git("tag", "-a", "-m", "annotated too", "v1.1.1")
+	r.git("pack-refs", "--all")
+
+	repo := r.open()
+	packed, ok := repo.packedTags()
+	if !ok {
+		t.Fatal("packedTags after git pack-refs --all: ok false; want the packed tags")
+	}
+	repo.gitDir = "" // force git
+	viaGit, err := repo.Tags(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sortTags := func(ts []shipline.Tag) {
+		slices.SortFunc(ts, func(a, b shipline.Tag) int { return strings.Compare(a.Name, b.Name) })
+	}
+	sortTags(packed)
+	sortTags(viaGit)
+	if !slices.Equal(packed, viaGit) {
+		t.Errorf("packed-refs tags = %+v\ngit for-each-ref  = %+v", packed, viaGit)
+	}
+
+	r.git("tag", "v2.0.0")
+	if _, ok := r.open().packedTags(); ok {
+		t.Error("packedTags with a loose tag: ok true; want false so git is asked")
+	}
+	tags, err := r.open().Tags(context.Background())
+	if err != nil || len(tags) != 4 {
+		t.Errorf("Tags with a loose tag = %+v, %v; want 4 tags", tags, err)
+	}
 }

@@ -21,6 +21,7 @@ type Repo struct {
 	Dir     string // absolute path of the top of the work tree
 	Shallow bool   // whether the repository is a shallow clone (as of Open)
 	head    string // commit at HEAD; "" on an unborn branch
+	gitDir  string // the .git directory when discover found it; "" otherwise
 }
 
 // Open finds the work tree that contains dir. It returns an ENOTFOUND error

@@ -11,6 +11,9 @@ import (
 // Tags that point at something other than a commit (a tree or a blob) are
 // left out.
 func (r *Repo) Tags(ctx context.Context) ([]shipline.Tag, error) {
+	if tags, ok := r.packedTags(); ok {
+		return tags, nil
+	}
 	out, err := r.run(ctx, "for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "refs/tags")
 	if err != nil {
 		return nil, err
