@@ -226,10 +226,16 @@ func generate(w io.Writer, cfg genConfig) (facts, error) {
 		for j := range win.size {
 			var m message
 			if wi == 0 && j == 0 {
-				m = message{text: "Initial commit\n", typ: "", path: "README.md"}
+				m = message{text: "Initial commit\n", typ: "", path: "go.mod"}
 				g.f.nonConventional++
 			} else {
 				m = g.message(win.kind, forced[j])
+			}
+			if forced[j] == forceBreaking && g.major != win.tag.major {
+				// Go's rules: from v2 on, the module path ends in /vN,
+				// and the breaking change is where it changes.
+				g.major = win.tag.major
+				m.path = "go.mod"
 			}
 			mark := 0
 			if j == win.size-1 && wi < len(windows) {
@@ -262,6 +268,7 @@ type generator struct {
 	now   int64
 	gap   float64
 	files *fileTree
+	major int // the major version the module path names
 	f     facts
 	err   error
 }
@@ -496,8 +503,14 @@ func wrap(words []string, width int) string {
 
 func (g *generator) footers() []string {
 	var fs []string
+	seen := map[int]bool{}
 	for range 1 + g.rng.IntN(2) {
-		switch g.rng.IntN(5) {
+		n := g.rng.IntN(5)
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		switch n {
 		case 0:
 			fs = append(fs, fmt.Sprintf("Refs: #%d", 100+g.rng.IntN(9000)))
 		case 1:
@@ -651,7 +664,7 @@ func (g *generator) commit(m message, mark int) {
 	if strings.Contains(strings.SplitN(m.text, "\n", 2)[0], "(#") {
 		committer = struct{ name, email, tz string }{"GitHub", "noreply@github.com", "+0000"}
 	}
-	content := g.files.change(m.path, strings.SplitN(m.text, "\n", 2)[0], g.f.commits)
+	content := g.files.change(m.path, strings.SplitN(m.text, "\n", 2)[0], g.f.commits, g.major)
 	g.f.commits++
 	var b strings.Builder
 	b.WriteString("commit refs/heads/main\n")
@@ -767,18 +780,52 @@ func (t *fileTree) pathFor(g *generator, typ, scope string) string {
 	return t.random(g)
 }
 
+// modulePath is the path of the generated repository's Go module.
+const modulePath = "github.com/shipyard-dev/shipyard"
+
 // change returns the next content of path: a header and its last few
-// changes, one line each.
-func (t *fileTree) change(path, subject string, n int) string {
+// changes, one line each. go.mod names the module, with a /vN suffix from
+// v2 on, and Go files have a package clause.
+func (t *fileTree) change(path, subject string, n, major int) string {
 	const keep = 6
 	ls := append(t.lines[path], fmt.Sprintf("change %d: %s", n, subject))
 	if len(ls) > keep {
 		ls = ls[len(ls)-keep:]
 	}
 	t.lines[path] = ls
-	prefix := "# "
-	if strings.HasSuffix(path, ".go") {
-		prefix = "// "
+	var b strings.Builder
+	prefix := "// "
+	switch dir, _ := splitDir(path); {
+	case path == "go.mod":
+		mod := modulePath
+		if major >= 2 {
+			mod += fmt.Sprintf("/v%d", major)
+		}
+		fmt.Fprintf(&b, "module %s\n\ngo 1.22\n\n", mod)
+	case strings.HasSuffix(path, ".go"):
+		pkg := dir[strings.LastIndex(dir, "/")+1:]
+		switch {
+		case dir == "":
+			pkg = "shipyard"
+		case strings.HasPrefix(dir, "cmd/"):
+			pkg = "main"
+		}
+		fmt.Fprintf(&b, "// %s\n\npackage %s\n\n", path, pkg)
+	default:
+		prefix = "# "
+		fmt.Fprintf(&b, "# %s\n\n", path)
 	}
-	return prefix + path + "\n" + prefix + strings.Join(ls, "\n"+prefix) + "\n"
+	for _, l := range ls {
+		b.WriteString(prefix + l + "\n")
+	}
+	return b.String()
+}
+
+// splitDir splits a slash path into its directory ("" at the top) and name.
+func splitDir(path string) (dir, name string) {
+	i := strings.LastIndex(path, "/")
+	if i < 0 {
+		return "", path
+	}
+	return path[:i], path[i+1:]
 }

@@ -20,7 +20,7 @@ import (
 
 const usage = `usage:
   versionbench gen [flags] > stream          (see versionbench gen -h)
-  versionbench time -export-json FILE -n NAME -- CMD [ARGS...] [-n NAME -- CMD ...]
+  versionbench time -export-json FILE [-output FILE] NAME CMDLINE [NAME CMDLINE]...
   versionbench report [flags] ROUND.json...  (see versionbench report -h)
 `
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,29 +26,47 @@ type hyperfineResult struct {
 }
 
 // runTime is the fallback for hyperfine -N --runs 1: it runs each command
-// once, in the order given, without a shell, its output to /dev/null, and
-// writes the wall times as hyperfine JSON.
+// once, in the order given, without a shell, its output to /dev/null (or to
+// the -output file), and writes the wall times as hyperfine JSON.
 //
-//	versionbench time -export-json FILE NAME CMDLINE [NAME CMDLINE]...
+//	versionbench time -export-json FILE [-output FILE] NAME CMDLINE [NAME CMDLINE]...
 //
 // CMDLINE is split on blanks, as hyperfine -N splits it (no quoting).
 func runTime(args []string) error {
-	if len(args) < 4 || args[0] != "-export-json" || len(args[2:])%2 != 0 {
-		return errors.New("usage: versionbench time -export-json FILE NAME CMDLINE [NAME CMDLINE]...")
+	fs := flag.NewFlagSet("time", flag.ContinueOnError)
+	exportJSON := fs.String("export-json", "", "write the times here, as hyperfine does")
+	output := fs.String("output", "", "write the commands' stdout here instead of /dev/null")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	out := args[1]
+	pairs := fs.Args()
+	if *exportJSON == "" || len(pairs) == 0 || len(pairs)%2 != 0 {
+		return errors.New("usage: versionbench time -export-json FILE [-output FILE] NAME CMDLINE [NAME CMDLINE]...")
+	}
+	var stdout *os.File
+	if *output != "" {
+		f, err := os.Create(*output)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		stdout = f
+	}
 	var doc hyperfineJSON
-	for i := 2; i < len(args); i += 2 {
-		name, argv := args[i], strings.Fields(args[i+1])
+	for i := 0; i < len(pairs); i += 2 {
+		name, argv := pairs[i], strings.Fields(pairs[i+1])
 		if len(argv) == 0 {
 			return fmt.Errorf("%s: empty command", name)
 		}
 		cmd := exec.Command(argv[0], argv[1:]...) // nil Stdout, Stderr: /dev/null
+		if stdout != nil {
+			cmd.Stdout = stdout
+		}
 		start := time.Now()
 		err := cmd.Run()
 		wall := time.Since(start)
 		if err != nil {
-			return fmt.Errorf("%s: %s: %w", name, args[i+1], err)
+			return fmt.Errorf("%s: %s: %w", name, pairs[i+1], err)
 		}
 		ps := cmd.ProcessState
 		doc.Results = append(doc.Results, hyperfineResult{
@@ -62,5 +81,5 @@ func runTime(args []string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, append(b, '\n'), 0o644)
+	return os.WriteFile(*exportJSON, append(b, '\n'), 0o644)
 }
