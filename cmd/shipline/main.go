@@ -135,6 +135,9 @@ optional: .shipline.yaml at the repository root (see 'shipline config schema').`
 		m.commitCommand(),
 		m.configCommand(),
 		m.buildCommand(),
+		m.verifyCommand(),
+		m.keyCommand(),
+		m.pipelineCommand(),
 	)
 	return root
 }
