@@ -17,6 +17,10 @@ type Config struct {
 	Changelog  Changelog  `yaml:"changelog" doc:"How the changelog is written."`
 	Commits    Commits    `yaml:"commits" doc:"Commit message policy used by 'shipline commit lint'."`
 	Tag        Tag        `yaml:"tag" doc:"How release tags are created."`
+	Builds     []Build    `yaml:"builds" doc:"What 'shipline build' compiles. Empty: one build per main package found (the module root if it is package main, else every main package in cmd/NAME, named NAME)."`
+	Archive    Archive    `yaml:"archive" doc:"What goes into the archive made for each built binary."`
+
+	Pipelines map[string]Pipeline `yaml:"pipelines" key:"name" doc:"Pipelines by name: stages of steps (shell commands or Shipline's own commands) that 'shipline run' runs when an event matches their when conditions, once per matrix job. See 'shipline pipeline lint'."`
 }
 
 // Versioning configures the version engine.
@@ -62,6 +66,39 @@ type Tag struct {
 	Sign bool `yaml:"sign" doc:"Sign tags with the user's git signing key (git tag -s)."`
 }
 
+// Build is one binary that 'shipline build' compiles for a list of targets.
+// Fields left out get the defaults of package build: they depend on the
+// module (its main packages and name) and so are not in Default.
+type Build struct {
+	ID        string     `yaml:"id" doc:"Name of the build, unique among builds; names its dist directories (ID_GOOS_GOARCH). Default: the binary name."`
+	Main      string     `yaml:"main" doc:"Directory of the main package, relative to the module root, such as ./cmd/app. Default: the module root if it is package main, else the only main package in cmd/NAME."`
+	Binary    string     `yaml:"binary" doc:"File name of the binary, without .exe (added for windows). Default: the main package's directory name (the module's last path element for the root)."`
+	Targets   []string   `yaml:"targets" doc:"Targets to build, GOOS/GOARCH[/VARIANT] such as linux/arm/v7 or linux/amd64/v3; a pattern such as linux/* matches every GOOS/GOARCH pair of 'go tool dist list'. Default: linux, darwin and windows on amd64 and arm64."`
+	Exclude   []string   `yaml:"exclude" doc:"Targets or patterns (windows/*) to leave out of targets; GOOS/GOARCH also leaves out every variant of it."`
+	Env       []string   `yaml:"env" doc:"Extra environment for go build, as KEY=VALUE. GOOS, GOARCH, their variants, CGO_ENABLED and CC come from targets, cgo and compilers."`
+	Flags     []string   `yaml:"flags" doc:"Extra go build flags, such as -v or -mod=readonly. -trimpath and -buildvcs=false are always given; use ldflags and tags for those flags."`
+	Tags      []string   `yaml:"tags" doc:"Build tags (go build -tags)."`
+	Ldflags   []string   `yaml:"ldflags" doc:"Linker flags, each a Go text/template over .Version, .Commit, .ShortCommit, .Date (commit time, RFC 3339 UTC), .Target (.Target.OS, .Target.Arch, .Target.Variant), .ID and .Binary; joined with spaces. -buildid= is always added. Default: -s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}."`
+	CGO       bool       `yaml:"cgo" doc:"Build with cgo (CGO_ENABLED=1) and a C compiler per target; by default CGO_ENABLED=0."`
+	Compilers []Compiler `yaml:"compilers" doc:"C compiler per target for a cgo build. A target not listed uses the Debian cross compiler for it (such as aarch64-linux-gnu-gcc for linux/arm64), or go env CC for the host."`
+}
+
+// Compiler names the C compiler of a cgo build for one target.
+type Compiler struct {
+	Target string `yaml:"target" doc:"Target, GOOS/GOARCH[/VARIANT]."`
+	CC     string `yaml:"cc" doc:"C compiler command (CC), such as aarch64-linux-gnu-gcc or x86_64-w64-mingw32-gcc."`
+}
+
+// Archive configures the archives of built binaries: tar.gz, and zip for
+// windows.
+type Archive struct {
+	Files []string `yaml:"files" doc:"Files added to every archive beside the binary: glob patterns (as filepath.Glob reads them, such as docs/*.md) relative to the module root; a pattern that matches nothing adds nothing."`
+}
+
+// DefaultArchiveFiles are the files added to archives when the config names
+// none.
+func DefaultArchiveFiles() []string { return []string{"LICENSE*", "README*"} }
+
 // DefaultRules are the bump rules for commit types when the config names none.
 func DefaultRules() map[string]string {
 	return map[string]string{"feat": "minor", "fix": "patch", "perf": "patch", "revert": "patch"}
@@ -87,5 +124,6 @@ func Default() *Config {
 			},
 			Remote: Remote{Kind: "auto", Name: "origin"},
 		},
+		Archive: Archive{Files: DefaultArchiveFiles()},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -17,11 +18,46 @@ import (
 // the default, a map is merged into the default map, a list replaces the
 // default list. It never stops at the first problem.
 //
-// The only maps in the config are keyed by commit type, so every map key is
-// checked against commitType.
+// Beyond strings, bools, ints, structs, maps and lists it knows:
+//   - Strings, which the file may give as one string for a list of one;
+//   - time.Duration, written as a Go duration string such as 90s or 1h30m;
+//   - pointers, nil when the file leaves the key out; an empty value for a
+//     pointer to a struct means the struct with nothing set (such as
+//     "test:" for a test step with default options);
+//   - the `oneof:"GROUP"` field tag: a mapping must give exactly one of the
+//     keys of the fields tagged with the same GROUP;
+//   - one map field per struct tagged `yaml:",inline"`, which takes the
+//     keys that the struct's fields do not name (as yaml.v3 does);
+//   - the `key:"FORM"` field tag, naming the form of the keys of a map (see
+//     keyForms); a map without it is keyed by commit type.
 
 // commitType is the form of a commit type: letters, digits, '-' and '_'.
 var commitType = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Strings is a list of strings that the file may also give as one string,
+// meaning a list of one: "run: make" is "run: [make]".
+type Strings []string
+
+var (
+	stringsType  = reflect.TypeFor[Strings]()
+	durationType = reflect.TypeFor[time.Duration]()
+)
+
+// keyForm is a form the keys of a map must have.
+type keyForm struct {
+	re   *regexp.Regexp
+	what string // "a commit type"
+	how  string // how to write one
+}
+
+// keyForms are the forms a `key` tag may name; "" is the default.
+var keyForms = map[string]keyForm{
+	"":      {commitType, "a commit type", "use only letters, digits, '-' and '_'"},
+	"name":  {regexp.MustCompile(namePattern), "a name", "use letters, digits, '.', '-' and '_', starting with a letter or digit"},
+	"env":   {regexp.MustCompile(envPattern), "an environment variable name", "use letters, digits and '_', not starting with a digit"},
+	"axis":  {regexp.MustCompile(axisPattern), "a matrix axis name", "use lowercase letters, digits and '_', starting with a letter"},
+	"label": {regexp.MustCompile(labelPattern), "a label name", "use letters, digits, '.', '/', '-' and '_', starting with a letter or digit"},
+}
 
 // aliasBudget bounds how many values aliases may expand to, so that a small
 // file of nested aliases cannot make Parse do unbounded work.
@@ -33,10 +69,21 @@ type field struct {
 	index int
 	doc   string
 	enum  []string
+	key   string // the form of map keys, from the key tag
+	oneof string // the group of the oneof tag
 }
 
+// rule is what a field's tags say about its values, passed down to the
+// elements of lists and maps.
+type rule struct {
+	enum []string // the only valid strings, if not nil
+	key  string   // the form of map keys (a key of keyForms)
+}
+
+func (f field) rule() rule { return rule{enum: f.enum, key: f.key} }
+
 // fieldsOf returns the fields of struct type t that have a yaml key, in
-// declaration order.
+// declaration order. An inline field has no key; see inlineOf.
 func fieldsOf(t reflect.Type) []field {
 	var fs []field
 	for i := range t.NumField() {
@@ -45,13 +92,52 @@ func fieldsOf(t reflect.Type) []field {
 		if name == "" || name == "-" || !sf.IsExported() {
 			continue
 		}
-		f := field{name: name, index: i, doc: sf.Tag.Get("doc")}
-		if e := sf.Tag.Get("enum"); e != "" {
-			f.enum = strings.Split(e, ",")
-		}
-		fs = append(fs, f)
+		fs = append(fs, newField(sf, name, i))
 	}
 	return fs
+}
+
+func newField(sf reflect.StructField, name string, i int) field {
+	f := field{name: name, index: i, doc: sf.Tag.Get("doc"), key: sf.Tag.Get("key"), oneof: sf.Tag.Get("oneof")}
+	if e := sf.Tag.Get("enum"); e != "" {
+		f.enum = strings.Split(e, ",")
+	}
+	if _, ok := keyForms[f.key]; !ok {
+		panic(fmt.Sprintf("config: field %s has unknown key form %q", sf.Name, f.key))
+	}
+	return f
+}
+
+// inlineOf returns the map field of struct type t tagged `yaml:",inline"`,
+// which takes the keys no other field names.
+func inlineOf(t reflect.Type) (field, bool) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "" && opts == "inline" && sf.IsExported() {
+			if sf.Type.Kind() != reflect.Map {
+				panic(fmt.Sprintf("config: inline field %s of %s is not a map", sf.Name, t))
+			}
+			return newField(sf, "", i), true
+		}
+	}
+	return field{}, false
+}
+
+// oneofGroups returns the fields of fs that are in a oneof group, by group,
+// in the order the groups first appear.
+func oneofGroups(fs []field) (groups []string, members map[string][]string) {
+	members = map[string][]string{}
+	for _, f := range fs {
+		if f.oneof == "" {
+			continue
+		}
+		if members[f.oneof] == nil {
+			groups = append(groups, f.oneof)
+		}
+		members[f.oneof] = append(members[f.oneof], f.name)
+	}
+	return groups, members
 }
 
 func names(fs []field) []string {
@@ -80,6 +166,15 @@ func newDecoder(file string) *decoder {
 		bad:    map[string]bool{},
 		budget: aliasBudget,
 	}
+}
+
+// problemsUnder reports whether a problem was recorded about path or a key
+// under it.
+func (d *decoder) problemsUnder(path string) bool {
+	return slices.ContainsFunc(d.problems, func(p Problem) bool {
+		rest, ok := strings.CutPrefix(p.Msg, path)
+		return ok && rest != "" && strings.ContainsRune(":.[", rune(rest[0]))
+	})
 }
 
 // add records a problem at line:col; a non-empty path prefixes the message.
@@ -113,6 +208,12 @@ func (d *decoder) given(path string) *yaml.Node {
 // value decodes n into v. enum, if not nil, lists the allowed values of
 // the strings in v. It reports whether n decoded without problems.
 func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, enum []string) bool {
+	return d.decode(n, v, path, rule{enum: enum})
+}
+
+// decode decodes n into v following the tags r of its field. It reports
+// whether n decoded without problems.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, r rule) bool {
 	before := len(d.problems)
 	at := n // where to report a problem with the value as a whole
 	if n.Kind == yaml.AliasNode {
@@ -137,20 +238,56 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, enum []strin
 		}
 	}
 	d.nodes[path] = at
+	d.into(at, n, v, path, r)
+	return len(d.problems) == before
+}
 
+// into decodes n, found at at (an alias, or n itself), into v.
+func (d *decoder) into(at, n *yaml.Node, v reflect.Value, path string, r rule) {
+	switch {
+	case v.Type() == durationType:
+		d.duration(at, n, v, path)
+		return
+	case v.Type() == stringsType && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
+		if d.enumOK(at, n.Value, path, r.enum) {
+			v.Set(reflect.ValueOf(Strings{n.Value}))
+		}
+		return
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		d.structure(at, n, v, path)
 	case reflect.Map:
-		d.mapping(at, n, v, path, enum)
+		d.mapping(at, n, v, path, r)
 	case reflect.Slice:
-		d.list(at, n, v, path, enum)
+		d.list(at, n, v, path, r)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		v.Set(p)
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && p.Elem().Kind() == reflect.Struct {
+			return // "test:" is a test step with nothing set
+		}
+		d.into(at, n, p.Elem(), path, r)
 	case reflect.String, reflect.Bool, reflect.Int:
-		d.scalar(at, n, v, path, enum)
+		d.scalar(at, n, v, path, r.enum)
 	default:
 		panic(fmt.Sprintf("config: cannot decode into %s at %s", v.Type(), path))
 	}
-	return len(d.problems) == before
+}
+
+// duration decodes a Go duration string such as 90s or 1h30m.
+func (d *decoder) duration(at, n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		d.wrongType(at, n, path, v.Type(), nil)
+		return
+	}
+	t, err := time.ParseDuration(n.Value)
+	if err != nil {
+		d.addAt(at, path, "invalid duration %s: want a number and a unit, such as 90s, 10m or 1h30m", quote(n.Value))
+		d.bad[path] = true
+		return
+	}
+	v.SetInt(int64(t))
 }
 
 // structure decodes a mapping into struct v.
@@ -160,50 +297,85 @@ func (d *decoder) structure(at, n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	fs := fieldsOf(v.Type())
+	inline, hasInline := inlineOf(v.Type())
+	given := map[string]*yaml.Node{}
 	for _, kv := range d.pairs(n, path) {
 		i := slices.IndexFunc(fs, func(f field) bool { return f.name == kv.key })
 		if i < 0 {
-			d.unknownKey(kv, path, fs)
+			if hasInline && suggest(kv.key, names(fs)) == "" {
+				d.entry(kv, v.Field(inline.index), path, inline.rule())
+				continue
+			}
+			other := ""
+			if hasInline {
+				other = keyForms[inline.key].what
+			}
+			d.unknownKey(kv, path, fs, other)
 			continue
 		}
 		f := fs[i]
-		d.value(kv.val, v.Field(f.index), join(path, f.name), f.enum)
+		given[f.name] = kv.keyNode
+		d.decode(kv.val, v.Field(f.index), join(path, f.name), f.rule())
+	}
+	groups, members := oneofGroups(fs)
+	for _, g := range groups {
+		var first string
+		for _, name := range members[g] {
+			k := given[name]
+			switch {
+			case k == nil:
+			case first == "":
+				first = name
+			default:
+				d.addAt(k, join(path, name), "%s and %s are both given; give exactly one of %s",
+					first, name, strings.Join(members[g], ", "))
+			}
+		}
+		if first == "" {
+			d.addAt(at, path, "needs exactly one of %s; found none", strings.Join(members[g], ", "))
+		}
 	}
 }
 
 // mapping decodes a mapping into map v, merging its entries into what v
-// already holds.
-func (d *decoder) mapping(at, n *yaml.Node, v reflect.Value, path string, enum []string) {
+// already holds. A nil map stays nil when the mapping is empty.
+func (d *decoder) mapping(at, n *yaml.Node, v reflect.Value, path string, r rule) {
 	if n.Kind != yaml.MappingNode {
-		d.wrongType(at, n, path, v.Type(), enum)
+		d.wrongType(at, n, path, v.Type(), r.enum)
 		return
 	}
+	for _, kv := range d.pairs(n, path) {
+		d.entry(kv, v, path, r)
+	}
+}
+
+// entry decodes the key and value kv of a mapping at path into map v,
+// checking the key's form. A value with problems is kept as far as it
+// decoded, for the semantic checks of its other parts (Parse fails anyway).
+func (d *decoder) entry(kv pair, v reflect.Value, path string, r rule) {
+	if form := keyForms[r.key]; !form.re.MatchString(kv.key) {
+		d.addAt(kv.keyNode, path, "key %s is not %s: %s", quote(kv.key), form.what, form.how)
+		return
+	}
+	elem := reflect.New(v.Type().Elem()).Elem()
+	d.decode(kv.val, elem, join(path, kv.key), rule{enum: r.enum})
 	if v.IsNil() {
 		v.Set(reflect.MakeMap(v.Type()))
 	}
-	for _, kv := range d.pairs(n, path) {
-		if !commitType.MatchString(kv.key) {
-			d.addAt(kv.keyNode, path, "key %s is not a commit type: use only letters, digits, '-' and '_'", quote(kv.key))
-			continue
-		}
-		elem := reflect.New(v.Type().Elem()).Elem()
-		if d.value(kv.val, elem, join(path, kv.key), enum) {
-			v.SetMapIndex(reflect.ValueOf(kv.key).Convert(v.Type().Key()), elem)
-		}
-	}
+	v.SetMapIndex(reflect.ValueOf(kv.key).Convert(v.Type().Key()), elem)
 }
 
 // list decodes a sequence into slice v, replacing what v held. An empty
 // sequence gives a nil slice.
-func (d *decoder) list(at, n *yaml.Node, v reflect.Value, path string, enum []string) {
+func (d *decoder) list(at, n *yaml.Node, v reflect.Value, path string, r rule) {
 	if n.Kind != yaml.SequenceNode {
-		d.wrongType(at, n, path, v.Type(), enum)
+		d.wrongType(at, n, path, v.Type(), r.enum)
 		return
 	}
 	out := reflect.Zero(v.Type())
 	for i, item := range n.Content {
 		elem := reflect.New(v.Type().Elem()).Elem()
-		d.value(item, elem, fmt.Sprintf("%s[%d]", path, i), enum)
+		d.decode(item, elem, fmt.Sprintf("%s[%d]", path, i), r)
 		out = reflect.Append(out, elem)
 	}
 	v.Set(out)
@@ -219,16 +391,9 @@ func (d *decoder) scalar(at, n *yaml.Node, v reflect.Value, path string, enum []
 	}
 	switch v.Kind() {
 	case reflect.String:
-		if enum != nil && !slices.Contains(enum, n.Value) {
-			msg := fmt.Sprintf("invalid value %s; valid values: %s", quote(n.Value), strings.Join(enum, ", "))
-			if s := suggest(n.Value, enum); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			}
-			d.addAt(at, path, "%s", msg)
-			d.bad[path] = true
-			return
+		if d.enumOK(at, n.Value, path, enum) {
+			v.SetString(n.Value)
 		}
-		v.SetString(n.Value)
 	case reflect.Bool:
 		var b bool
 		if err := n.Decode(&b); err != nil {
@@ -245,6 +410,21 @@ func (d *decoder) scalar(at, n *yaml.Node, v reflect.Value, path string, enum []
 		}
 		v.SetInt(i)
 	}
+}
+
+// enumOK reports whether s is one of enum (any string when enum is nil),
+// reporting it if not.
+func (d *decoder) enumOK(at *yaml.Node, s, path string, enum []string) bool {
+	if enum == nil || slices.Contains(enum, s) {
+		return true
+	}
+	msg := fmt.Sprintf("invalid value %s; valid values: %s", quote(s), strings.Join(enum, ", "))
+	if c := suggest(s, enum); c != "" {
+		msg += fmt.Sprintf("; did you mean %q?", c)
+	}
+	d.addAt(at, path, "%s", msg)
+	d.bad[path] = true
+	return false
 }
 
 // pair is one key and value of a mapping.
@@ -284,14 +464,19 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 }
 
 // unknownKey reports a key that struct fields fs do not have, with the
-// valid keys and the likeliest one meant.
-func (d *decoder) unknownKey(kv pair, path string, fs []field) {
+// valid keys and the likeliest one meant. other, if not "", says what other
+// keys the struct takes (into an inline map): kv was taken to be a
+// misspelling of a field.
+func (d *decoder) unknownKey(kv pair, path string, fs []field, other string) {
 	where := "at the top level"
 	if path != "" {
 		where = "in " + path
 	}
 	valid := names(fs)
 	msg := fmt.Sprintf("unknown key %s; valid keys %s: %s", quote(kv.key), where, strings.Join(valid, ", "))
+	if other != "" {
+		msg = fmt.Sprintf("unknown key %s; keys %s are %s, or %s", quote(kv.key), where, strings.Join(valid, ", "), other)
+	}
 	if s := suggest(kv.key, valid); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else if elsewhere := keyPaths(kv.key); len(elsewhere) > 0 {
@@ -314,7 +499,9 @@ func (d *decoder) wrongType(at, n *yaml.Node, path string, t reflect.Type, enum 
 		if !strings.HasSuffix(path, "]") {
 			msg += "; give it a value or remove the key to use the default"
 		}
-	case t.Kind() == reflect.String:
+	case t == durationType && n.ShortTag() == "!!int":
+		msg += fmt.Sprintf("; give a unit, such as %ss", n.Value)
+	case t.Kind() == reflect.String, t == stringsType:
 		msg += fmt.Sprintf("; quote it if you mean the string: %s", quote(n.Value))
 	case t.Kind() == reflect.Slice && n.ShortTag() == "!!str" && commitType.MatchString(n.Value):
 		msg += fmt.Sprintf("; write [%s] for a list of one", n.Value)
@@ -324,7 +511,18 @@ func (d *decoder) wrongType(at, n *yaml.Node, path string, t reflect.Type, enum 
 
 // expected describes what a value of type t looks like in YAML.
 func expected(t reflect.Type, enum []string) string {
+	switch t {
+	case durationType:
+		return "a duration such as 90s or 1h30m"
+	case stringsType:
+		if enum != nil {
+			return "one or a list of " + strings.Join(enum, ", ")
+		}
+		return "a string or a list of strings"
+	}
 	switch t.Kind() {
+	case reflect.Pointer:
+		return expected(t.Elem(), enum)
 	case reflect.Struct, reflect.Map:
 		return "a mapping"
 	case reflect.Slice:
@@ -418,15 +616,20 @@ func keyPaths(key string) []string {
 	walk = func(t reflect.Type, path string) {
 		for _, f := range fieldsOf(t) {
 			p := join(path, f.name)
-			if norm(f.name) == norm(key) {
+			if norm(f.name) == norm(key) && !slices.Contains(out, p) {
 				out = append(out, p)
 			}
 			ft := t.Field(f.index).Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
 			switch {
 			case ft.Kind() == reflect.Struct:
 				walk(ft, p)
 			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
 				walk(ft.Elem(), p+"[]")
+			case ft.Kind() == reflect.Map && ft.Elem().Kind() == reflect.Struct:
+				walk(ft.Elem(), p+".*")
 			}
 		}
 	}

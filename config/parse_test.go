@@ -76,7 +76,7 @@ var errorTests = []struct {
 	{
 		name:          "unknown top-level key, close to one",
 		yaml:          "version: 1\nversionning:\n  initial: v1.0.0\n",
-		want:          []string{`2:1: versionning: unknown key "versionning"; valid keys at the top level: version, versioning, changelog, commits, tag; did you mean "versioning"?`},
+		want:          []string{`2:1: versionning: unknown key "versionning"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, pipelines; did you mean "versioning"?`},
 		schemaRejects: true,
 	},
 	{
@@ -94,7 +94,7 @@ var errorTests = []struct {
 	{
 		name:          "unknown key that belongs elsewhere",
 		yaml:          "version: 1\ninitial: v1.0.0\n",
-		want:          []string{`2:1: initial: unknown key "initial"; valid keys at the top level: version, versioning, changelog, commits, tag; did you mean versioning.initial?`},
+		want:          []string{`2:1: initial: unknown key "initial"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, pipelines; did you mean versioning.initial?`},
 		schemaRejects: true,
 	},
 	{
@@ -112,7 +112,7 @@ var errorTests = []struct {
 	{
 		name:          "unknown key that needs quoting",
 		yaml:          "version: 1\n\"a b\\n\": 1\n",
-		want:          []string{`2:1: "a b\n": unknown key "a b\n"; valid keys at the top level: version, versioning, changelog, commits, tag`},
+		want:          []string{`2:1: "a b\n": unknown key "a b\n"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, pipelines`},
 		schemaRejects: true,
 	},
 	{
@@ -546,6 +546,26 @@ func TestFullExample(t *testing.T) {
 			MaxHeader:    72,
 		},
 		Tag: Tag{Sign: true},
+		Builds: []Build{{
+			ID:      "app",
+			Main:    "./cmd/app",
+			Binary:  "app",
+			Targets: []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "windows/amd64"},
+			Exclude: []string{"windows/*"},
+			Env:     []string{"GOPRIVATE=example.com"},
+			Flags:   []string{"-v"},
+			Tags:    []string{"netgo", "osusergo"},
+			Ldflags: []string{"-s -w", "-X main.version={{.Version}}"},
+			CGO:     true,
+			Compilers: []Compiler{
+				{Target: "linux/arm64", CC: "aarch64-linux-gnu-gcc"},
+				{Target: "windows/amd64", CC: "x86_64-w64-mingw32-gcc"},
+			},
+		}},
+		Archive: Archive{Files: []string{"LICENSE", "README.md", "docs/*.md"}},
+
+		// pipeline_test.go tests the pipelines in depth.
+		Pipelines: map[string]Pipeline{"ci": {Stages: []Stage{{Name: "test", Steps: []Step{{Test: &TestStep{Race: true}}}}}}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)

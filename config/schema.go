@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
+	"time"
 )
 
 // Schema returns a JSON Schema (draft 2020-12) for the config file, for
@@ -16,7 +18,7 @@ import (
 // accepts can still fail Parse on one it cannot, such as a commit type
 // listed in two sections.
 func Schema() []byte {
-	root := schemaOf(reflect.TypeFor[Config](), "", reflect.ValueOf(*Default()), nil)
+	root := schemaOf(reflect.TypeFor[Config](), "", reflect.ValueOf(*Default()), rule{})
 	root.Schema = "https://json-schema.org/draft/2020-12/schema"
 	root.Title = FileName
 	root.Description = "Shipline configuration, format version 1. Every key but version is optional; a key left out gets its default."
@@ -56,6 +58,32 @@ var constraints = map[string]func(*jsonSchema){
 	"changelog.remote.name":        func(s *jsonSchema) { s.MinLength = ptr(1) },
 	"commits.types[]":              func(s *jsonSchema) { s.Pattern = commitTypePattern },
 	"commits.max-header-length":    func(s *jsonSchema) { s.Minimum = ptr(0) },
+
+	// Pipelines; see pipeline_check.go.
+	"pipelines.*":                                       func(s *jsonSchema) { s.Required = []string{"stages"} },
+	"pipelines.*.go":                                    func(s *jsonSchema) { s.Pattern = goVersionPattern },
+	"pipelines.*.when.branch[]":                         func(s *jsonSchema) { s.Pattern = globPattern },
+	"pipelines.*.when.paths.include[]":                  func(s *jsonSchema) { s.Pattern = globPattern },
+	"pipelines.*.when.paths.exclude[]":                  func(s *jsonSchema) { s.Pattern = globPattern },
+	"pipelines.*.matrix.*":                              func(s *jsonSchema) { s.MinItems = ptr(1); s.UniqueItems = true },
+	"pipelines.*.matrix.exclude[]":                      func(s *jsonSchema) { s.MinProperties = ptr(1) },
+	"pipelines.*.matrix.max-jobs":                       func(s *jsonSchema) { s.Minimum = ptr(1); s.Maximum = ptr(MaxCombinations) },
+	"pipelines.*.stages":                                func(s *jsonSchema) { s.MinItems = ptr(1) },
+	"pipelines.*.stages[]":                              func(s *jsonSchema) { s.Required = []string{"name", "steps"} },
+	"pipelines.*.stages[].name":                         func(s *jsonSchema) { s.Pattern = namePattern },
+	"pipelines.*.stages[].steps":                        func(s *jsonSchema) { s.MinItems = ptr(1) },
+	"pipelines.*.stages[].steps[].name":                 func(s *jsonSchema) { s.Pattern = namePattern },
+	"pipelines.*.stages[].steps[].run":                  func(s *jsonSchema) { s.AnyOf[1].MinItems = ptr(1) },
+	"pipelines.*.stages[].steps[].run[]":                func(s *jsonSchema) { s.Pattern = `\S` },
+	"pipelines.*.stages[].steps[].depends-on[]":         func(s *jsonSchema) { s.Pattern = namePattern },
+	"pipelines.*.stages[].steps[].when.branch[]":        func(s *jsonSchema) { s.Pattern = globPattern },
+	"pipelines.*.stages[].steps[].when.paths.include[]": func(s *jsonSchema) { s.Pattern = globPattern },
+	"pipelines.*.stages[].steps[].when.paths.exclude[]": func(s *jsonSchema) { s.Pattern = globPattern },
+	"pipelines.*.stages[].steps[].secrets[]":            func(s *jsonSchema) { s.Pattern = envPattern },
+	"pipelines.*.stages[].steps[].retry":                func(s *jsonSchema) { s.Minimum = ptr(0); s.Maximum = ptr(MaxRetry) },
+	"pipelines.*.stages[].steps[].artifacts[]":          func(s *jsonSchema) { s.Pattern = globPattern },
+	"pipelines.*.stages[].steps[].test.coverage":        func(s *jsonSchema) { s.Minimum = ptr(0); s.Maximum = ptr(100) },
+	"pipelines.*.stages[].steps[].gate.checks[]":        func(s *jsonSchema) { s.Pattern = namePattern },
 }
 
 // jsonSchema is the part of JSON Schema that Schema uses.
@@ -63,19 +91,23 @@ type jsonSchema struct {
 	Schema               string          `json:"$schema,omitempty"`
 	Title                string          `json:"title,omitempty"`
 	Description          string          `json:"description,omitempty"`
-	Type                 string          `json:"type,omitempty"`
+	Type                 any             `json:"type,omitempty"` // a name, or a list of names
+	AnyOf                []*jsonSchema   `json:"anyOf,omitempty"`
+	OneOf                []*jsonSchema   `json:"oneOf,omitempty"`
 	Properties           properties      `json:"properties,omitempty"`
 	Required             []string        `json:"required,omitempty"`
 	AdditionalProperties any             `json:"additionalProperties,omitempty"`
 	PropertyNames        *jsonSchema     `json:"propertyNames,omitempty"`
 	Items                *jsonSchema     `json:"items,omitempty"`
 	MinItems             *int            `json:"minItems,omitempty"`
+	MinProperties        *int            `json:"minProperties,omitempty"`
 	UniqueItems          bool            `json:"uniqueItems,omitempty"`
 	Enum                 []string        `json:"enum,omitempty"`
 	Const                any             `json:"const,omitempty"`
 	Pattern              string          `json:"pattern,omitempty"`
 	MinLength            *int            `json:"minLength,omitempty"`
 	Minimum              *int            `json:"minimum,omitempty"`
+	Maximum              *int            `json:"maximum,omitempty"`
 	Default              json.RawMessage `json:"default,omitempty"`
 }
 
@@ -118,42 +150,74 @@ func encodeTo(buf *bytes.Buffer, v any) error {
 }
 
 // schemaOf returns the schema of type t at key path. def is the default
-// value there, or invalid where there is none (inside a list); enum is the
-// enum tag of the field.
-func schemaOf(t reflect.Type, path string, def reflect.Value, enum []string) *jsonSchema {
+// value there, or invalid where there is none (inside a list); r holds the
+// tags of the field.
+func schemaOf(t reflect.Type, path string, def reflect.Value, r rule) *jsonSchema {
 	s := &jsonSchema{}
-	switch t.Kind() {
-	case reflect.Struct:
+	switch {
+	case t == durationType:
+		s.Type = "string"
+		s.Pattern = durationPattern
+	case t == stringsType:
+		// One string, or a list of them; constraints on "PATH[]" apply
+		// to both.
+		elem := schemaOf(t.Elem(), path+"[]", reflect.Value{}, r)
+		s.AnyOf = []*jsonSchema{elem, {Type: "array", Items: elem}}
+	case t.Kind() == reflect.Pointer:
+		s = schemaOf(t.Elem(), path, reflect.Value{}, r)
+		if t.Elem().Kind() == reflect.Struct {
+			s.Type = []string{"object", "null"} // an empty value sets nothing
+		}
+	case t.Kind() == reflect.Struct:
 		s.Type = "object"
 		s.AdditionalProperties = false
-		for _, f := range fieldsOf(t) {
+		fs := fieldsOf(t)
+		for _, f := range fs {
 			var fdef reflect.Value
 			if def.IsValid() {
 				fdef = def.Field(f.index)
 			}
-			fs := schemaOf(t.Field(f.index).Type, join(path, f.name), fdef, f.enum)
+			fs := schemaOf(t.Field(f.index).Type, join(path, f.name), fdef, f.rule())
 			fs.Description = f.doc
 			s.Properties = append(s.Properties, property{f.name, fs})
 		}
-	case reflect.Map:
-		// The only maps are keyed by commit type (see decoder.mapping).
+		if in, ok := inlineOf(t); ok {
+			// Other keys go to the inline map: they must have its key
+			// form (or be a field's name) and its values.
+			ap := schemaOf(t.Field(in.index).Type.Elem(), path+".*", reflect.Value{}, rule{enum: in.enum})
+			ap.Description = in.doc
+			s.AdditionalProperties = ap
+			s.PropertyNames = &jsonSchema{Pattern: `^(` + strings.Join(names(fs), "|") + `)$|` + keyForms[in.key].re.String()}
+		}
+		groups, members := oneofGroups(fs)
+		for _, g := range groups {
+			// Only one group per struct can be stated as a oneOf of
+			// required keys without an allOf; Shipline has one.
+			if len(groups) > 1 {
+				panic(fmt.Sprintf("config: %s has more than one oneof group", t))
+			}
+			for _, name := range members[g] {
+				s.OneOf = append(s.OneOf, &jsonSchema{Required: []string{name}})
+			}
+		}
+	case t.Kind() == reflect.Map:
 		s.Type = "object"
-		s.PropertyNames = &jsonSchema{Pattern: commitTypePattern}
-		s.AdditionalProperties = schemaOf(t.Elem(), path+".*", reflect.Value{}, enum)
-	case reflect.Slice:
+		s.PropertyNames = &jsonSchema{Pattern: keyForms[r.key].re.String()}
+		s.AdditionalProperties = schemaOf(t.Elem(), path+".*", reflect.Value{}, rule{enum: r.enum})
+	case t.Kind() == reflect.Slice:
 		s.Type = "array"
-		s.Items = schemaOf(t.Elem(), path+"[]", reflect.Value{}, enum)
-	case reflect.String:
+		s.Items = schemaOf(t.Elem(), path+"[]", reflect.Value{}, r)
+	case t.Kind() == reflect.String:
 		s.Type = "string"
-		s.Enum = enum
-	case reflect.Bool:
+		s.Enum = r.enum
+	case t.Kind() == reflect.Bool:
 		s.Type = "boolean"
-	case reflect.Int:
+	case t.Kind() == reflect.Int:
 		s.Type = "integer"
 	default:
 		panic(fmt.Sprintf("config: no schema for %s at %s", t, path))
 	}
-	if def.IsValid() && t.Kind() != reflect.Struct {
+	if def.IsValid() && t.Kind() != reflect.Struct && t.Kind() != reflect.Pointer {
 		s.Default = mustJSON(plainValue(def))
 	}
 	if c := constraints[path]; c != nil {
@@ -165,7 +229,15 @@ func schemaOf(t reflect.Type, path string, def reflect.Value, enum []string) *js
 // plainValue returns v as JSON should show it: structs keyed by their yaml
 // names, and empty lists and maps rather than null.
 func plainValue(v reflect.Value) any {
+	if v.Type() == durationType {
+		return time.Duration(v.Int()).String()
+	}
 	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return nil
+		}
+		return plainValue(v.Elem())
 	case reflect.Struct:
 		m := map[string]any{}
 		for _, f := range fieldsOf(v.Type()) {

@@ -55,7 +55,9 @@ func TestSchemaIsJSON(t *testing.T) {
 	// Every object is closed, and every key described.
 	var walk func(s map[string]any, path string)
 	walk = func(s map[string]any, path string) {
-		if s["type"] == "object" && s["properties"] != nil && s["additionalProperties"] != false {
+		// An object with properties is closed, or says what other keys
+		// it takes (an inline map) with propertyNames.
+		if s["type"] == "object" && s["properties"] != nil && s["additionalProperties"] != false && s["propertyNames"] == nil {
 			t.Errorf("%s: additionalProperties = %v, want false", path, s["additionalProperties"])
 		}
 		props, _ := s["properties"].(map[string]any)
@@ -70,6 +72,9 @@ func TestSchemaIsJSON(t *testing.T) {
 			if sub, ok := s[k].(map[string]any); ok {
 				walk(sub, path+"/"+k)
 			}
+		}
+		for _, sub := range asSlice(s["anyOf"]) {
+			walk(sub.(map[string]any), path+"/anyOf")
 		}
 	}
 	walk(s, "")
@@ -143,20 +148,24 @@ func TestSchemaDefaults(t *testing.T) {
 // TestSchemaConstraintPaths checks that every path in constraints is a key
 // of the config, so that renaming a key cannot silently drop a constraint.
 func TestSchemaConstraintPaths(t *testing.T) {
-	paths := map[string]bool{"": true}
+	// "[]" stands for a list element, ".*" for a map value.
+	paths := map[string]bool{}
 	var walk func(t reflect.Type, path string)
 	walk = func(t reflect.Type, path string) {
-		for _, f := range fieldsOf(t) {
-			p := join(path, f.name)
-			paths[p] = true
-			ft := t.Field(f.index).Type
-			if ft.Kind() == reflect.Slice {
-				p += "[]"
-				paths[p] = true
-				ft = ft.Elem()
+		paths[path] = true
+		switch t.Kind() {
+		case reflect.Pointer:
+			walk(t.Elem(), path)
+		case reflect.Slice:
+			walk(t.Elem(), path+"[]")
+		case reflect.Map:
+			walk(t.Elem(), path+".*")
+		case reflect.Struct:
+			for _, f := range fieldsOf(t) {
+				walk(t.Field(f.index).Type, join(path, f.name))
 			}
-			if ft.Kind() == reflect.Struct {
-				walk(ft, p)
+			if in, ok := inlineOf(t); ok {
+				walk(t.Field(in.index).Type, path)
 			}
 		}
 	}
@@ -195,13 +204,43 @@ func validate(s map[string]any, v any, path string) []string {
 	for k := range s {
 		if !slices.Contains([]string{"$schema", "title", "description", "default", "type", "properties",
 			"required", "additionalProperties", "propertyNames", "items", "minItems", "uniqueItems",
-			"enum", "const", "pattern", "minLength", "minimum"}, k) {
+			"enum", "const", "pattern", "minLength", "minimum", "maximum", "anyOf", "oneOf", "minProperties"}, k) {
 			fail("validate does not know keyword %q", k)
 		}
 	}
 	num, isNum := number(v)
-	switch typ := s["type"]; typ {
+	for _, kw := range []string{"anyOf", "oneOf"} {
+		subs, ok := s[kw].([]any)
+		if !ok {
+			continue
+		}
+		n := 0
+		for _, sub := range subs {
+			if len(validate(sub.(map[string]any), v, path)) == 0 {
+				n++
+			}
+		}
+		if n == 0 || kw == "oneOf" && n > 1 {
+			fail("%v matches %d of the %d schemas of %s", v, n, len(subs), kw)
+		}
+	}
+	typ := s["type"]
+	if types, ok := typ.([]any); ok {
+		// A list of types: v's own type, if listed, else the first.
+		typ = types[0]
+		for _, t := range types {
+			if t == "null" && v == nil || t == "object" && isObject(v) {
+				typ = t
+			}
+		}
+	}
+	switch typ {
 	case nil:
+	case "null":
+		if v != nil {
+			fail("want null, got %T", v)
+			return errs
+		}
 	case "object":
 		if _, ok := v.(map[string]any); !ok {
 			fail("want an object, got %T", v)
@@ -249,7 +288,13 @@ func validate(s map[string]any, v any, path string) []string {
 	if m, ok := s["minimum"].(float64); ok && isNum && num < m {
 		fail("%v is less than %v", v, m)
 	}
+	if m, ok := s["maximum"].(float64); ok && isNum && num > m {
+		fail("%v is more than %v", v, m)
+	}
 	if obj, ok := v.(map[string]any); ok {
+		if m, ok := s["minProperties"].(float64); ok && float64(len(obj)) < m {
+			fail("fewer than %v keys", m)
+		}
 		props, _ := s["properties"].(map[string]any)
 		for _, r := range asSlice(s["required"]) {
 			if _, ok := obj[r.(string)]; !ok {
@@ -302,6 +347,11 @@ func number(v any) (float64, bool) {
 		return v, true
 	}
 	return 0, false
+}
+
+func isObject(v any) bool {
+	_, ok := v.(map[string]any)
+	return ok
 }
 
 func asSlice(v any) []any {

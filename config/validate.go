@@ -53,6 +53,7 @@ func (d *decoder) check(cfg *Config, root *yaml.Node) {
 	if n := d.given("changelog.remote.name"); n != nil && cfg.Changelog.Remote.Name == "" {
 		d.addAt(n, "changelog.remote.name", "must name a git remote, such as origin")
 	}
+	d.checkPipelines(cfg)
 }
 
 // checkSections checks that every section has a title and types, and that
