@@ -166,3 +166,16 @@ func (r *Repo) MergedTagCommits(ctx context.Context, rev string) (map[string]boo
 	}
 	return set, nil
 }
+
+// CurrentRef returns the full name of the branch HEAD is on, such as
+// refs/heads/main, or "" when HEAD is detached.
+func (r *Repo) CurrentRef(ctx context.Context) (string, error) {
+	out, err := r.run(ctx, "symbolic-ref", "-q", "HEAD")
+	if err != nil {
+		if exitCode(err) == 1 {
+			return "", nil
+		}
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
