@@ -138,6 +138,7 @@ optional: .shipline.yaml at the repository root (see 'shipline config schema').`
 		m.verifyCommand(),
 		m.keyCommand(),
 		m.pipelineCommand(),
+		m.runCommand(),
 	)
 	return root
 }
