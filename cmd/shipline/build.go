@@ -14,14 +14,28 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shipline-ci/shipline"
+	"github.com/shipline-ci/shipline/binverify"
 	"github.com/shipline-ci/shipline/build"
 	"github.com/shipline-ci/shipline/gitrepo"
 	"github.com/shipline-ci/shipline/versioning"
 )
 
-// verifyBinary checks each binary that 'shipline build' makes; nil checks
-// nothing. Package binverify provides the real check.
-var verifyBinary build.Verifier
+// verifyBinary checks each binary that 'shipline build' makes against what
+// it was built to be, by its header and Go build information.
+func verifyBinary(ctx context.Context, path string, want build.Expect) error {
+	rep, err := binverify.Verify(path, binverify.Expect{
+		Target:     want.Target,
+		ModulePath: want.ModulePath,
+		MainPath:   want.MainPath,
+		Version:    want.Version,
+		CGO:        &want.CGO,
+		Trimpath:   &want.Trimpath,
+	})
+	if err != nil {
+		return err
+	}
+	return rep.Err()
+}
 
 // buildFlags are the flags of 'shipline build'.
 type buildFlags struct {
@@ -114,11 +128,11 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 		return err
 	}
 	if !f.snapshot && !f.allowDirty {
-		if err := checkClean(ctx, ws.repo, dist); err != nil {
+		if err := checkCleanBuild(ctx, ws.repo, dist); err != nil {
 			return err
 		}
 	}
-	date, err := commitTime(ctx, ws.repo, res.Head)
+	date, err := headTime(ctx, ws.repo, res.Head)
 	if err != nil {
 		return err
 	}
@@ -152,7 +166,6 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 		Verify:       verifyBinary,
 		Progress:     m.progress(builds),
 	}
-	fmt.Fprintf(m.Stderr, "building %s (%s) with %s\n", version, short(res.Head), tc.Version)
 	result, err := build.Run(ctx, builds, opts)
 	if err != nil {
 		return err
@@ -184,10 +197,14 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 	if notSame != nil {
 		return notSame
 	}
-	rel := f.dist
 	for _, a := range result.Artifacts {
-		fmt.Fprintln(m.Stdout, filepath.Join(rel, filepath.FromSlash(a.Path)))
+		fmt.Fprintln(m.Stdout, filepath.Join(f.dist, filepath.FromSlash(a.Path)))
 	}
+	targetCount := 0
+	for _, b := range builds {
+		targetCount += len(b.Targets)
+	}
+	fmt.Fprintf(m.Stderr, "built %s (%s) with %s: %d target(s), %d files in %s\n", version, shortHash(res.Head), tc.Version, targetCount, len(result.Artifacts)+1, f.dist)
 	if f.reproCheck {
 		fmt.Fprintf(m.Stderr, "reproducible: a second build of HEAD in another directory made the same %d files\n", len(result.Artifacts))
 	}
@@ -200,7 +217,7 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 func buildVersion(res *versioning.Result, initial string, snapshot bool) (string, error) {
 	if !snapshot {
 		if !res.HeadTagged {
-			return "", shipline.Errorf(shipline.EINVALID, "HEAD (%s) carries no release tag: tag it (shipline tag) to build a release, or pass --snapshot to build a snapshot", short(res.Head))
+			return "", shipline.Errorf(shipline.EINVALID, "HEAD (%s) carries no release tag: tag it (shipline tag) to build a release, or pass --snapshot to build a snapshot", shortHash(res.Head))
 		}
 		return tagVersion(res.Next), nil
 	}
@@ -216,7 +233,7 @@ func buildVersion(res *versioning.Result, initial string, snapshot bool) (string
 		v = strings.TrimSuffix(v, pre+semver.Build(v))
 	}
 	v = strings.TrimSuffix(v, semver.Build(v))
-	return v + "-SNAPSHOT-" + short(res.Head), nil
+	return v + "-SNAPSHOT-" + shortHash(res.Head), nil
 }
 
 // tagVersion returns the version of a tag name: the name without the
@@ -225,16 +242,16 @@ func tagVersion(tag string) string {
 	return tag[strings.LastIndex(tag, "/")+1:]
 }
 
-func short(commit string) string {
+func shortHash(commit string) string {
 	if len(commit) > 7 {
 		return commit[:7]
 	}
 	return commit
 }
 
-// checkClean refuses a release build of a work tree with changes, other
+// checkCleanBuild refuses a release build of a work tree with changes, other
 // than in the dist directory: the binaries would not be those of the tag.
-func checkClean(ctx context.Context, repo *gitrepo.Repo, dist string) error {
+func checkCleanBuild(ctx context.Context, repo *gitrepo.Repo, dist string) error {
 	status, err := repo.Status(ctx)
 	if err != nil {
 		return err
@@ -261,17 +278,17 @@ func checkClean(ctx context.Context, repo *gitrepo.Repo, dist string) error {
 	return nil
 }
 
-// errStop ends a walk of the log early.
-var errStop = errors.New("stop")
+// errHeadRead ends the walk of the log after its first commit.
+var errHeadRead = errors.New("stop")
 
-// commitTime returns the committer time of commit, in UTC.
-func commitTime(ctx context.Context, repo *gitrepo.Repo, commit string) (time.Time, error) {
+// headTime returns the committer time of commit, in UTC.
+func headTime(ctx context.Context, repo *gitrepo.Repo, commit string) (time.Time, error) {
 	var t time.Time
 	err := repo.EachCommit(ctx, gitrepo.LogOptions{Range: commit}, func(c shipline.Commit) error {
 		t = c.Time.UTC()
-		return errStop
+		return errHeadRead
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil && !errors.Is(err, errHeadRead) {
 		return time.Time{}, err
 	}
 	if t.IsZero() {
@@ -313,9 +330,9 @@ func (m *Main) rebuild(ctx context.Context, repo *gitrepo.Repo, module string, b
 	}
 	if err := repo.Export(ctx, opts.Commit, "", tree); err != nil {
 		os.RemoveAll(tmp)
-		return nil, "", fmt.Errorf("export %s: %w", short(opts.Commit), err)
+		return nil, "", fmt.Errorf("export %s: %w", shortHash(opts.Commit), err)
 	}
-	fmt.Fprintf(m.Stderr, "checking reproducibility: building %s again in %s\n", short(opts.Commit), tmp)
+	fmt.Fprintf(m.Stderr, "checking reproducibility: building %s again in %s\n", shortHash(opts.Commit), tmp)
 	opts.Dir = filepath.Join(tree, filepath.FromSlash(module))
 	opts.Dist = filepath.Join(tmp, "dist")
 	opts.Clean = false

@@ -1,0 +1,438 @@
+// Package build compiles a Go module's main packages for a matrix of
+// targets into a dist directory: binaries, archives, checksums.txt and
+// artifacts.json, byte for byte the same whenever and wherever the same
+// commit is built.
+//
+// A build goes in steps, each of which fails before the next starts:
+//
+//  1. LookupToolchain asks the go command for its version, host and the
+//     targets it supports (`go tool dist list`).
+//  2. Resolve turns the builds: of .shipline.yaml (or, without any, the
+//     module's main packages) into Builds: main package, binary name, the
+//     target matrix checked against the toolchain, and a C compiler per
+//     target for cgo builds.
+//  3. Run checks everything else that can fail before a build starts (the
+//     ldflags templates, the C compilers, the archive files, the dist
+//     directory), then builds the targets concurrently. Each target is
+//     built with go build, verified (Options.Verify), hashed, archived,
+//     and its archive hashed. Finally Run writes checksums.txt and
+//     artifacts.json.
+//
+// Reproducibility comes from the inputs: every build is -trimpath,
+// -buildvcs=false and -ldflags=... -buildid=, with the variant variables
+// of the caller's environment cleared; .Date in ldflags and the times in
+// archives are the commit's time, not the clock's; archives have fixed
+// metadata and entry order (package archive). Every file is hashed exactly
+// once, after it is complete, and is not changed afterwards.
+//
+// All go commands run in gocmd.go.
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shipline-ci/shipline"
+	"github.com/shipline-ci/shipline/build/archive"
+)
+
+// Build is one binary to build for a list of targets, as Resolve makes it.
+type Build struct {
+	ID      string                     // unique among builds; names the dist directories ID_GOOS_GOARCH[_VARIANT]
+	Main    string                     // main package directory relative to the module root, as go build takes it: "." or "./cmd/app"
+	Binary  string                     // file name of the binary, without .exe
+	Targets []shipline.Target          // sorted, without duplicates, all supported by the toolchain
+	Env     []string                   // extra KEY=VALUE environment for go build
+	Flags   []string                   // extra go build flags
+	Tags    []string                   // build tags
+	Ldflags []string                   // linker flag templates (see Ldflags)
+	CGO     bool                       // build with cgo
+	CC      map[shipline.Target]string // the C compiler of each target, for a cgo build
+}
+
+// Expect is what a built binary must be, for a Verifier to check.
+type Expect struct {
+	Target     shipline.Target
+	ModulePath string // module path from go.mod
+	MainPath   string // import path of the main package
+	Version    string // version stamped with -X main.version=...; "" when the ldflags do not set it
+	CGO        bool   // built with CGO_ENABLED=1
+	Trimpath   bool   // built with -trimpath (always true)
+}
+
+// Verifier checks the binary at path, just built, against want. It must
+// not change the file. An error fails the target's build.
+type Verifier func(ctx context.Context, path string, want Expect) error
+
+// Options configure Run.
+type Options struct {
+	Dir          string                       // module root (absolute); go build runs here
+	ModulePath   string                       // module path from go.mod
+	Dist         string                       // dist directory (absolute); must not exist or be empty unless Clean
+	Clean        bool                         // remove a non-empty Dist first
+	Version      string                       // version to build, such as v1.2.3
+	Commit       string                       // full hash of the commit built
+	Date         time.Time                    // the commit's time: .Date in ldflags and the time of archive entries
+	ArchiveFiles []string                     // glob patterns, relative to Dir, of files added to every archive
+	Toolchain    *Toolchain                   // from LookupToolchain
+	Parallelism  int                          // targets built at once; 0 or less means runtime.NumCPU()
+	KeepGoing    bool                         // build every target even after one fails
+	Verify       Verifier                     // checks each binary; nil checks nothing
+	Progress     func(Event)                  // told every state change of every target; calls never overlap
+	LookPath     func(string) (string, error) // finds C compilers; nil means exec.LookPath
+	Now          func() time.Time             // for the durations shown in progress; nil means time.Now
+}
+
+// Result is what a build made; it is written to the dist directory as
+// artifacts.json.
+type Result struct {
+	Version   string              `json:"version"`
+	Commit    string              `json:"commit"`
+	Date      string              `json:"date"` // RFC 3339, UTC
+	Artifacts []shipline.Artifact `json:"artifacts"`
+}
+
+// Names of the files Run writes at the top of the dist directory.
+const (
+	ChecksumsFile = "checksums.txt"
+	ManifestFile  = "artifacts.json"
+)
+
+// job is one build of one target.
+type job struct {
+	build   *Build
+	target  shipline.Target
+	label   string // for progress: the target, after the build's id when there are several builds
+	ldflags string
+	cc      string
+	bin     string // slash path of the binary in dist: ID_GOOS_GOARCH[_VARIANT]/NAME[.exe]
+	archive string // file name of the archive in dist
+	format  archive.Format
+}
+
+// Run builds every target of every build into opts.Dist and returns the
+// artifacts, which it also writes to Dist as artifacts.json, with their
+// SHA-256 sums in checksums.txt (in sha256sum's format).
+//
+// Before anything is built, Run fails with an EINVALID error for options
+// that are missing, ldflags templates that fail and archive patterns that
+// are malformed; with the ENOTFOUND error of CheckCompilers for C
+// compilers that are not installed; and with an ECONFLICT error for a
+// non-empty Dist without Clean.
+//
+// Targets are built opts.Parallelism at a time. The first failure cancels
+// the rest unless KeepGoing; the error names the build and target of each
+// failure and has the code of the first (EINVALID for a failed go build).
+// When ctx is cancelled, Run stops the builds and returns ctx's error.
+// Dist then holds what was finished, without checksums.txt and
+// artifacts.json.
+func Run(ctx context.Context, builds []Build, opts Options) (*Result, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	jobs, err := plan(builds, &opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckCompilers(builds, opts.LookPath); err != nil {
+		return nil, err
+	}
+	docs, err := archiveDocs(opts.Dir, opts.ArchiveFiles)
+	if err != nil {
+		return nil, err
+	}
+	if err := PrepareDist(opts.Dist, opts.Dir, opts.Clean); err != nil {
+		return nil, err
+	}
+	arts, err := runJobs(ctx, jobs, docs, &opts)
+	if err != nil {
+		return nil, err
+	}
+	sums, err := writeChecksums(opts.Dist, arts)
+	if err != nil {
+		return nil, err
+	}
+	arts = append(arts, sums)
+	slices.SortFunc(arts, func(a, b shipline.Artifact) int { return strings.Compare(a.Path, b.Path) })
+	res := &Result{
+		Version:   opts.Version,
+		Commit:    opts.Commit,
+		Date:      opts.Date.UTC().Format(time.RFC3339),
+		Artifacts: arts,
+	}
+	if err := writeManifest(opts.Dist, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (o *Options) check() error {
+	var missing []string
+	for name, empty := range map[string]bool{
+		"Dir": o.Dir == "", "Dist": o.Dist == "", "Version": o.Version == "",
+		"Commit": o.Commit == "", "Date": o.Date.IsZero(), "Toolchain": o.Toolchain == nil,
+	} {
+		if empty {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return shipline.Errorf(shipline.EINTERNAL, "build options lack %s", strings.Join(missing, ", "))
+	}
+	if !filepath.IsAbs(o.Dir) || !filepath.IsAbs(o.Dist) {
+		return shipline.Errorf(shipline.EINTERNAL, "build options: Dir %q and Dist %q must be absolute", o.Dir, o.Dist)
+	}
+	if o.Parallelism < 1 {
+		o.Parallelism = runtime.NumCPU()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Progress == nil {
+		o.Progress = func(Event) {}
+	}
+	var mu sync.Mutex
+	progress := o.Progress
+	o.Progress = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress(e)
+	}
+	return nil
+}
+
+// plan makes the jobs of builds: one per build and target, with its
+// ldflags rendered and its file names, which must not collide.
+func plan(builds []Build, opts *Options) ([]*job, error) {
+	var jobs []*job
+	var problems []string
+	owner := map[string]string{} // dist path -> the build and target that writes it
+	claim := func(p, who string) {
+		if prev, ok := owner[p]; ok {
+			problems = append(problems, fmt.Sprintf("%s and %s would both write %s: give the builds different ids and binary names", prev, who, p))
+			return
+		}
+		owner[p] = who
+	}
+	for i := range builds {
+		b := &builds[i]
+		for _, t := range b.Targets {
+			who := fmt.Sprintf("build %s for %s", b.ID, t)
+			data := TemplateData{
+				Version:     opts.Version,
+				Commit:      opts.Commit,
+				ShortCommit: short(opts.Commit),
+				Date:        opts.Date.UTC().Format(time.RFC3339),
+				Target:      t,
+				ID:          b.ID,
+				Binary:      b.Binary,
+			}
+			ld, err := Ldflags(b.Ldflags, data)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", who, err))
+				continue
+			}
+			name := b.Binary
+			if t.OS == "windows" {
+				name += ".exe"
+			}
+			format := archive.FormatFor(t.OS)
+			j := &job{
+				build:   b,
+				target:  t,
+				label:   t.String(),
+				ldflags: ld,
+				cc:      b.CC[t],
+				bin:     b.ID + "_" + dirSuffix(t) + "/" + name,
+				archive: b.Binary + "_" + opts.Version + "_" + dirSuffix(t) + format.Ext(),
+				format:  format,
+			}
+			if len(builds) > 1 {
+				j.label = b.ID + " " + j.label
+			}
+			claim(path.Dir(j.bin), who)
+			claim(j.archive, who)
+			jobs = append(jobs, j)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, shipline.Errorf(shipline.EINVALID, "%s", strings.Join(problems, "\n"))
+	}
+	return jobs, nil
+}
+
+// runJobs runs the jobs on opts.Parallelism workers, in order, and returns
+// the artifacts they made.
+func runJobs(ctx context.Context, jobs []*job, docs []archive.File, opts *Options) ([]shipline.Artifact, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, j := range jobs {
+		opts.Progress(j.event(Queued))
+	}
+	queue := make(chan int)
+	var (
+		mu   sync.Mutex
+		arts []shipline.Artifact
+		errs = make([]error, len(jobs))
+		wg   sync.WaitGroup
+	)
+	for range min(opts.Parallelism, len(jobs)) {
+		wg.Go(func() {
+			for i := range queue {
+				j := jobs[i]
+				if ctx.Err() != nil {
+					errs[i] = ctx.Err()
+					opts.Progress(j.event(Canceled))
+					continue
+				}
+				made, err := runJob(ctx, j, docs, opts)
+				if err != nil {
+					errs[i] = err
+					if !opts.KeepGoing {
+						cancel()
+					}
+					continue
+				}
+				mu.Lock()
+				arts = append(arts, made...)
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range jobs {
+		queue <- i
+	}
+	close(queue)
+	wg.Wait()
+	return arts, failure(ctx, jobs, errs)
+}
+
+// failure turns the errors of the jobs into Run's error: nil when all
+// succeeded, the parent context's error when it was cancelled, else the
+// failures (not the cancellations they caused).
+func failure(ctx context.Context, jobs []*job, errs []error) error {
+	var msgs []string
+	var first error
+	for i, err := range errs {
+		if err == nil || errors.Is(err, context.Canceled) {
+			continue
+		}
+		if first == nil {
+			first = err
+		}
+		msgs = append(msgs, fmt.Sprintf("build %s for %s: %v", jobs[i].build.ID, jobs[i].target, err))
+	}
+	if first == nil {
+		for _, err := range errs {
+			if err != nil {
+				return err // the caller's context was cancelled
+			}
+		}
+		return nil
+	}
+	msg := msgs[0]
+	if len(msgs) > 1 {
+		msg = fmt.Sprintf("%d of %d targets failed:\n%s", len(msgs), len(jobs), strings.Join(msgs, "\n"))
+	}
+	return &shipline.Error{Code: shipline.ErrorCode(first), Message: msg, Err: first}
+}
+
+// runJob builds, verifies, hashes and archives one target.
+func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options) (made []shipline.Artifact, err error) {
+	start := opts.Now()
+	defer func() {
+		if err == nil {
+			return
+		}
+		e := j.event(Failed)
+		if errors.Is(err, context.Canceled) {
+			e = j.event(Canceled)
+		}
+		e.Elapsed, e.Err = opts.Now().Sub(start), err
+		opts.Progress(e)
+	}()
+
+	opts.Progress(j.event(Building))
+	binPath := filepath.Join(opts.Dist, filepath.FromSlash(j.bin))
+	if err := os.MkdirAll(filepath.Dir(binPath), 0o755); err != nil {
+		return nil, err
+	}
+	if err := goBuild(ctx, opts.Toolchain, opts.Dir, j, binPath); err != nil {
+		return nil, err
+	}
+	if opts.Verify != nil {
+		opts.Progress(j.event(Verifying))
+		if err := opts.Verify(ctx, binPath, j.expect(opts)); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("verify %s: %w", j.bin, err)
+		}
+	}
+	bin, err := j.artifact(opts.Dist, j.bin, shipline.KindBinary)
+	if err != nil {
+		return nil, err
+	}
+
+	opts.Progress(j.event(Archiving))
+	files := append([]archive.File{{Name: path.Base(j.bin), Src: binPath, Mode: 0o755}}, docs...)
+	if err := archive.WriteFile(filepath.Join(opts.Dist, j.archive), j.format, files, opts.Date); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	arc, err := j.artifact(opts.Dist, j.archive, shipline.KindArchive)
+	if err != nil {
+		return nil, err
+	}
+
+	done := j.event(Done)
+	done.Size, done.Elapsed = bin.Size, opts.Now().Sub(start)
+	opts.Progress(done)
+	return []shipline.Artifact{bin, arc}, nil
+}
+
+func (j *job) event(s State) Event {
+	return Event{Label: j.label, Build: j.build.ID, Target: j.target, State: s}
+}
+
+func (j *job) expect(opts *Options) Expect {
+	mainPath := opts.ModulePath
+	if rel := path.Clean(j.build.Main); rel != "." {
+		mainPath = path.Join(opts.ModulePath, rel)
+	}
+	e := Expect{
+		Target:     j.target,
+		ModulePath: opts.ModulePath,
+		MainPath:   mainPath,
+		CGO:        j.build.CGO,
+		Trimpath:   true,
+	}
+	if slices.Contains(strings.Fields(j.ldflags), "main.version="+opts.Version) {
+		e.Version = opts.Version
+	}
+	return e
+}
+
+// artifact hashes the finished file at slash path rel in dist.
+func (j *job) artifact(dist, rel string, kind shipline.ArtifactKind) (shipline.Artifact, error) {
+	a, err := hashArtifact(dist, rel, kind)
+	a.Build, a.OS, a.Arch, a.Variant = j.build.ID, j.target.OS, j.target.Arch, j.target.Variant
+	return a, err
+}
+
+// short returns the first 7 characters of a commit hash.
+func short(commit string) string {
+	if len(commit) > 7 {
+		return commit[:7]
+	}
+	return commit
+}
