@@ -124,7 +124,7 @@ A version of v2 or more needs a module path ending in /vN.`,
 }
 
 // explain writes the reasons for a version decision for a person.
-func explain(w interface{ Write([]byte) (int, error) }, res *versioning.Result) {
+func explain(w io.Writer, res *versioning.Result) {
 	from := res.Base
 	if from == "" {
 		from = "the first commit"
