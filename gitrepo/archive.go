@@ -15,7 +15,9 @@ import (
 // tree, "" for all of it) into dest, which must exist. Symbolic links are
 // skipped; paths that would leave dest are refused.
 func (r *Repo) Export(ctx context.Context, rev, dir, dest string) error {
-	args := []string{"archive", "--format=tar", "--end-of-options", rev}
+	// Line endings as the go command exports a module (codehost/git.go), so
+	// module zips hash the same as the checksum database's.
+	args := []string{"-c", "core.autocrlf=input", "-c", "core.eol=lf", "archive", "--format=tar", "--end-of-options", rev}
 	if dir != "" {
 		args = append(args, dir) // --end-of-options already ends the options
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os/exec"
 	"strconv"
@@ -173,4 +174,23 @@ func runCmd(cmd *exec.Cmd) error {
 		return &GitError{Args: cmd.Args[1:], Stderr: strings.TrimSpace(stderr.String()), Err: err}
 	}
 	return nil
+}
+
+// errFirstRead ends a walk of the log after its first commit.
+var errFirstRead = errors.New("stop")
+
+// CommitTime returns the committer time of the commit rev names, in UTC.
+func (r *Repo) CommitTime(ctx context.Context, rev string) (time.Time, error) {
+	var t time.Time
+	err := r.EachCommit(ctx, LogOptions{Range: rev}, func(c shipline.Commit) error {
+		t = c.Time.UTC()
+		return errFirstRead
+	})
+	if err != nil && !errors.Is(err, errFirstRead) {
+		return time.Time{}, err
+	}
+	if t.IsZero() {
+		return time.Time{}, shipline.Errorf(shipline.ENOTFOUND, "no commit %s in %s", rev, r.Dir)
+	}
+	return t, nil
 }

@@ -179,3 +179,20 @@ func (r *Repo) CurrentRef(ctx context.Context) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// CheckPush asks remote whether it would accept refs/tags/name pointing at
+// commit, without pushing anything (git push --dry-run): it fails when the
+// remote cannot be reached, refuses the credentials, or already has the
+// tag at something else. A tag that exists locally is checked as it is
+// (an annotated tag object), so a remote that already has the same tag
+// accepts it as up to date.
+func (r *Repo) CheckPush(ctx context.Context, remote, name, commit string) error {
+	src := commit
+	if _, ok, err := r.TagCommit(ctx, name); err != nil {
+		return err
+	} else if ok {
+		src = "refs/tags/" + name
+	}
+	_, err := r.run(ctx, "push", "--dry-run", "--porcelain", "--end-of-options", remote, src+":refs/tags/"+name)
+	return err
+}
