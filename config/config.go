@@ -19,8 +19,11 @@ type Config struct {
 	Tag        Tag        `yaml:"tag" doc:"How release tags are created."`
 	Builds     []Build    `yaml:"builds" doc:"What 'shipline build' compiles. Empty: one build per main package found (the module root if it is package main, else every main package in cmd/NAME, named NAME)."`
 	Archive    Archive    `yaml:"archive" doc:"What goes into the archive made for each built binary."`
+	Sign       Sign       `yaml:"sign" doc:"How 'shipline build' signs and attests a release: detached signatures, signatures embedded in binaries, SBOMs and provenance."`
 
 	Pipelines map[string]Pipeline `yaml:"pipelines" key:"name" doc:"Pipelines by name: stages of steps (shell commands or Shipline's own commands) that 'shipline run' runs when an event matches their when conditions, once per matrix job. See 'shipline pipeline lint'."`
+	Gates     Gates               `yaml:"gates" doc:"The security and compliance gates that 'shipline gate' and a release run: vulnerabilities, licenses, static analysis, commit policy."`
+	Release   Release             `yaml:"release" doc:"What 'shipline release' does: its dist directory and store, the coverage floor of its tests, steps to skip, and whether it pushes the tag."`
 }
 
 // Versioning configures the version engine.
@@ -125,5 +128,7 @@ func Default() *Config {
 			Remote: Remote{Kind: "auto", Name: "origin"},
 		},
 		Archive: Archive{Files: DefaultArchiveFiles()},
+		Gates:   DefaultGates(),
+		Release: DefaultRelease(),
 	}
 }

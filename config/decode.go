@@ -21,6 +21,7 @@ import (
 // Beyond strings, bools, ints, structs, maps and lists it knows:
 //   - Strings, which the file may give as one string for a list of one;
 //   - time.Duration, written as a Go duration string such as 90s or 1h30m;
+//   - Date, written YYYY-MM-DD, quoted or not;
 //   - pointers, nil when the file leaves the key out; an empty value for a
 //     pointer to a struct means the struct with nothing set (such as
 //     "test:" for a test step with default options);
@@ -41,6 +42,7 @@ type Strings []string
 var (
 	stringsType  = reflect.TypeFor[Strings]()
 	durationType = reflect.TypeFor[time.Duration]()
+	dateType     = reflect.TypeFor[Date]()
 )
 
 // keyForm is a form the keys of a map must have.
@@ -247,6 +249,9 @@ func (d *decoder) into(at, n *yaml.Node, v reflect.Value, path string, r rule) {
 	switch {
 	case v.Type() == durationType:
 		d.duration(at, n, v, path)
+		return
+	case v.Type() == dateType:
+		d.date(at, n, v, path)
 		return
 	case v.Type() == stringsType && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
 		if d.enumOK(at, n.Value, path, r.enum) {
@@ -514,6 +519,8 @@ func expected(t reflect.Type, enum []string) string {
 	switch t {
 	case durationType:
 		return "a duration such as 90s or 1h30m"
+	case dateType:
+		return "a date such as 2026-12-31"
 	case stringsType:
 		if enum != nil {
 			return "one or a list of " + strings.Join(enum, ", ")

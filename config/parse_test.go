@@ -76,7 +76,7 @@ var errorTests = []struct {
 	{
 		name:          "unknown top-level key, close to one",
 		yaml:          "version: 1\nversionning:\n  initial: v1.0.0\n",
-		want:          []string{`2:1: versionning: unknown key "versionning"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, pipelines; did you mean "versioning"?`},
+		want:          []string{`2:1: versionning: unknown key "versionning"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, sign, pipelines, gates, release; did you mean "versioning"?`},
 		schemaRejects: true,
 	},
 	{
@@ -94,7 +94,7 @@ var errorTests = []struct {
 	{
 		name:          "unknown key that belongs elsewhere",
 		yaml:          "version: 1\ninitial: v1.0.0\n",
-		want:          []string{`2:1: initial: unknown key "initial"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, pipelines; did you mean versioning.initial?`},
+		want:          []string{`2:1: initial: unknown key "initial"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, sign, pipelines, gates, release; did you mean versioning.initial?`},
 		schemaRejects: true,
 	},
 	{
@@ -112,7 +112,7 @@ var errorTests = []struct {
 	{
 		name:          "unknown key that needs quoting",
 		yaml:          "version: 1\n\"a b\\n\": 1\n",
-		want:          []string{`2:1: "a b\n": unknown key "a b\n"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, pipelines`},
+		want:          []string{`2:1: "a b\n": unknown key "a b\n"; valid keys at the top level: version, versioning, changelog, commits, tag, builds, archive, sign, pipelines, gates, release`},
 		schemaRejects: true,
 	},
 	{
@@ -563,9 +563,43 @@ func TestFullExample(t *testing.T) {
 			},
 		}},
 		Archive: Archive{Files: []string{"LICENSE", "README.md", "docs/*.md"}},
+		Sign: Sign{
+			Key:  "keys/cosign.key",
+			Skip: []string{"embed"},
+			Authenticode: Authenticode{
+				Cert:         "keys/codesign.pem",
+				Key:          "keys/codesign.key",
+				PasswordEnv:  "CODESIGN_PASSWORD",
+				TimestampURL: "http://timestamp.example.com",
+			},
+		},
 
 		// pipeline_test.go tests the pipelines in depth.
 		Pipelines: map[string]Pipeline{"ci": {Stages: []Stage{{Name: "test", Steps: []Step{{Test: &TestStep{Race: true}}}}}}},
+
+		Gates: Gates{
+			Skip: []string{"gosec"},
+			Vuln: VulnGate{
+				DB:     "third_party/vulndb",
+				FailOn: "imported",
+				Ignore: []IgnoreEntry{
+					{ID: "GO-2024-1234", Reason: "the vulnerable parser only reads our own config files", Expires: mustDate(t, "2026-12-31")},
+					{ID: "CVE-2025-0001", Reason: "quoted dates work too", Expires: mustDate(t, "2027-01-15")},
+				},
+			},
+			License: LicenseGate{Allow: []string{"MIT", "Apache-2.0", "BSD-3-Clause"}, Deny: []string{"AGPL-3.0-only"}, Unknown: "fail"},
+			Gosec:   GosecGate{Severity: "high", Include: []string{"G101", "G401"}, Exclude: []string{"G104"}},
+			Commits: CommitsGate{Fail: true},
+		},
+
+		Release: Release{
+			Dist:      "out/dist",
+			Store:     "s3://releases?region=eu-west-1",
+			Coverage:  80,
+			TestFlags: []string{"-short", "-count=1"},
+			Skip:      []string{"gates"},
+			Push:      false,
+		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)

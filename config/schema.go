@@ -84,6 +84,19 @@ var constraints = map[string]func(*jsonSchema){
 	"pipelines.*.stages[].steps[].artifacts[]":          func(s *jsonSchema) { s.Pattern = globPattern },
 	"pipelines.*.stages[].steps[].test.coverage":        func(s *jsonSchema) { s.Minimum = ptr(0); s.Maximum = ptr(100) },
 	"pipelines.*.stages[].steps[].gate.checks[]":        func(s *jsonSchema) { s.Pattern = namePattern },
+
+	// Gates; see gates.go.
+	"gates.vuln.ignore[]":        func(s *jsonSchema) { s.Required = []string{"id", "reason", "expires"} },
+	"gates.vuln.ignore[].id":     func(s *jsonSchema) { s.Pattern = `\S` },
+	"gates.vuln.ignore[].reason": func(s *jsonSchema) { s.Pattern = `\S` },
+	"gates.license.allow[]":      func(s *jsonSchema) { s.Pattern = spdxPattern },
+	"gates.license.deny[]":       func(s *jsonSchema) { s.Pattern = spdxPattern },
+	"gates.gosec.include[]":      func(s *jsonSchema) { s.Pattern = gosecRulePattern },
+	"gates.gosec.exclude[]":      func(s *jsonSchema) { s.Pattern = gosecRulePattern },
+
+	// Release; see release.go.
+	"release.coverage":     func(s *jsonSchema) { s.Minimum = ptr(0); s.Maximum = ptr(100) },
+	"release.test-flags[]": func(s *jsonSchema) { s.Pattern = `^-` },
 }
 
 // jsonSchema is the part of JSON Schema that Schema uses.
@@ -158,6 +171,9 @@ func schemaOf(t reflect.Type, path string, def reflect.Value, r rule) *jsonSchem
 	case t == durationType:
 		s.Type = "string"
 		s.Pattern = durationPattern
+	case t == dateType:
+		s.Type = "string"
+		s.Pattern = datePattern
 	case t == stringsType:
 		// One string, or a list of them; constraints on "PATH[]" apply
 		// to both.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/semver"
 	"gopkg.in/yaml.v3"
@@ -206,6 +207,14 @@ func validate(s map[string]any, v any, path string) []string {
 			"required", "additionalProperties", "propertyNames", "items", "minItems", "uniqueItems",
 			"enum", "const", "pattern", "minLength", "minimum", "maximum", "anyOf", "oneOf", "minProperties"}, k) {
 			fail("validate does not know keyword %q", k)
+		}
+	}
+	// yaml.v3 decodes an unquoted date into a time.Time; to JSON (and so
+	// to a schema) it is the string written.
+	if t, ok := v.(time.Time); ok {
+		v = t.Format(time.DateOnly)
+		if !t.Equal(t.Truncate(24 * time.Hour)) {
+			v = t.Format(time.RFC3339Nano)
 		}
 	}
 	num, isNum := number(v)

@@ -54,6 +54,8 @@ func (d *decoder) check(cfg *Config, root *yaml.Node) {
 		d.addAt(n, "changelog.remote.name", "must name a git remote, such as origin")
 	}
 	d.checkPipelines(cfg)
+	d.checkGates(cfg)
+	d.checkRelease(cfg)
 }
 
 // checkSections checks that every section has a title and types, and that

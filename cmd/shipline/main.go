@@ -139,6 +139,7 @@ optional: .shipline.yaml at the repository root (see 'shipline config schema').`
 		m.keyCommand(),
 		m.pipelineCommand(),
 		m.runCommand(),
+		m.gateCommand(),
 	)
 	return root
 }
