@@ -14,8 +14,11 @@
 //  3. Run checks everything else that can fail before a build starts (the
 //     ldflags templates, the C compilers, the archive files, the dist
 //     directory), then builds the targets concurrently. Each target is
-//     built with go build, verified (Options.Verify), hashed, archived,
-//     and its archive hashed. Finally Run writes checksums.txt and
+//     built with go build, verified (Options.Verify), sealed
+//     (Options.Seal: signatures embedded in the binary) and verified
+//     again, hashed, archived, and its archive hashed. Then Run writes
+//     checksums.txt, lets Options.Attach add files that cover what is
+//     there (detached signatures, SBOMs, provenance), and writes
 //     artifacts.json.
 //
 // Reproducibility comes from the inputs: every build is -trimpath,
@@ -23,7 +26,8 @@
 // of the caller's environment cleared; .Date in ldflags and the times in
 // archives are the commit's time, not the clock's; archives have fixed
 // metadata and entry order (package archive). Every file is hashed exactly
-// once, after it is complete, and is not changed afterwards.
+// once, after it is complete, and is not changed afterwards: a binary is
+// sealed before it is hashed, and Attach only adds new files.
 //
 // All go commands run in gocmd.go.
 package build
@@ -73,6 +77,19 @@ type Expect struct {
 // not change the file. An error fails the target's build.
 type Verifier func(ctx context.Context, path string, want Expect) error
 
+// Sealer finishes the binary at path, built for t and verified, before it
+// is hashed and archived: it may rewrite the file (to embed a signature,
+// say), which must stay a binary for t; Run verifies it again. An error
+// fails the target's build.
+type Sealer func(ctx context.Context, path string, t shipline.Target) error
+
+// Attacher adds files to a finished dist directory: it is given the
+// directory and the artifacts in it (binaries, archives and checksums.txt,
+// hashed) and returns the artifacts of the files it wrote, hashed, such as
+// signatures, SBOMs and provenance. It must write only new files, with
+// slash paths relative to dist, and change none of the files it was given.
+type Attacher func(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error)
+
 // Options configure Run.
 type Options struct {
 	Dir          string                       // module root (absolute); go build runs here
@@ -87,6 +104,8 @@ type Options struct {
 	Parallelism  int                          // targets built at once; 0 or less means runtime.NumCPU()
 	KeepGoing    bool                         // build every target even after one fails
 	Verify       Verifier                     // checks each binary; nil checks nothing
+	Seal         Sealer                       // finishes each verified binary before it is hashed; nil leaves it
+	Attach       Attacher                     // adds files after checksums.txt, listed in artifacts.json; nil adds none
 	Progress     func(Event)                  // told every state change of every target; calls never overlap
 	LookPath     func(string) (string, error) // finds C compilers; nil means exec.LookPath
 	Now          func() time.Time             // for the durations shown in progress; nil means time.Now
@@ -134,7 +153,8 @@ type job struct {
 // failure and has the code of the first (EINVALID for a failed go build).
 // When ctx is cancelled, Run stops the builds and returns ctx's error.
 // Dist then holds what was finished, without checksums.txt and
-// artifacts.json.
+// artifacts.json. An error of opts.Attach, or an artifact it returns that
+// is not new or not hashed (EINTERNAL), fails Run without artifacts.json.
 func Run(ctx context.Context, builds []Build, opts Options) (*Result, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -162,6 +182,16 @@ func Run(ctx context.Context, builds []Build, opts Options) (*Result, error) {
 		return nil, err
 	}
 	arts = append(arts, sums)
+	if opts.Attach != nil {
+		extra, err := opts.Attach(ctx, opts.Dist, slices.Clone(arts))
+		if err != nil {
+			return nil, err
+		}
+		if err := checkAttached(arts, extra); err != nil {
+			return nil, err
+		}
+		arts = append(arts, extra...)
+	}
 	slices.SortFunc(arts, func(a, b shipline.Artifact) int { return strings.Compare(a.Path, b.Path) })
 	res := &Result{
 		Version:   opts.Version,
@@ -347,7 +377,29 @@ func failure(ctx context.Context, jobs []*job, errs []error) error {
 	return &shipline.Error{Code: shipline.ErrorCode(first), Message: msg, Err: first}
 }
 
-// runJob builds, verifies, hashes and archives one target.
+// checkAttached checks the artifacts an Attacher returned: local slash
+// paths, hashed, each new.
+func checkAttached(arts, extra []shipline.Artifact) error {
+	seen := map[string]bool{ManifestFile: true}
+	for _, a := range arts {
+		seen[a.Path] = true
+	}
+	for _, a := range extra {
+		if !filepath.IsLocal(filepath.FromSlash(a.Path)) || path.Clean(a.Path) != a.Path || a.Name != path.Base(a.Path) {
+			return shipline.Errorf(shipline.EINTERNAL, "attached artifact %q: not a clean path inside the dist directory, or its name is not the path's", a.Path)
+		}
+		if seen[a.Path] {
+			return shipline.Errorf(shipline.EINTERNAL, "attached artifact %s: the dist directory lists it already", a.Path)
+		}
+		if len(a.SHA256) != 64 {
+			return shipline.Errorf(shipline.EINTERNAL, "attached artifact %s: not hashed", a.Path)
+		}
+		seen[a.Path] = true
+	}
+	return nil
+}
+
+// runJob builds, verifies, seals, hashes and archives one target.
 func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options) (made []shipline.Artifact, err error) {
 	start := opts.Now()
 	defer func() {
@@ -370,13 +422,21 @@ func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options) (ma
 	if err := goBuild(ctx, opts.Toolchain, opts.Dir, j, binPath); err != nil {
 		return nil, err
 	}
-	if opts.Verify != nil {
-		opts.Progress(j.event(Verifying))
-		if err := opts.Verify(ctx, binPath, j.expect(opts)); err != nil {
+	if err := verify(ctx, j, binPath, "", opts); err != nil {
+		return nil, err
+	}
+	if opts.Seal != nil {
+		// Seal what was verified, then verify what was sealed: the
+		// archive and the checksums get the sealed binary.
+		opts.Progress(j.event(Sealing))
+		if err := opts.Seal(ctx, binPath, j.target); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("verify %s: %w", j.bin, err)
+			return nil, fmt.Errorf("seal %s: %w", j.bin, err)
+		}
+		if err := verify(ctx, j, binPath, "sealed ", opts); err != nil {
+			return nil, err
 		}
 	}
 	bin, err := j.artifact(opts.Dist, j.bin, shipline.KindBinary)
@@ -398,6 +458,22 @@ func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options) (ma
 	done.Size, done.Elapsed = bin.Size, opts.Now().Sub(start)
 	opts.Progress(done)
 	return []shipline.Artifact{bin, arc}, nil
+}
+
+// verify checks the binary of j at binPath with opts.Verify, if any;
+// what says which state of the binary it is, for the error.
+func verify(ctx context.Context, j *job, binPath, what string, opts *Options) error {
+	if opts.Verify == nil {
+		return nil
+	}
+	opts.Progress(j.event(Verifying))
+	if err := opts.Verify(ctx, binPath, j.expect(opts)); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("verify %s%s: %w", what, j.bin, err)
+	}
+	return nil
 }
 
 func (j *job) event(s State) Event {

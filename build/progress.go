@@ -17,6 +17,7 @@ const (
 	Queued State = iota
 	Building
 	Verifying
+	Sealing
 	Archiving
 	Done
 	Failed
@@ -32,6 +33,8 @@ func (s State) String() string {
 		return "building"
 	case Verifying:
 		return "verifying"
+	case Sealing:
+		return "sealing"
 	case Archiving:
 		return "archiving"
 	case Done:

@@ -90,7 +90,7 @@ func TestStateString(t *testing.T) {
 	for s := Queued; s <= Canceled; s++ {
 		names = append(names, s.String())
 	}
-	if got, want := strings.Join(names, " "), "queued building verifying archiving done failed canceled"; got != want {
+	if got, want := strings.Join(names, " "), "queued building verifying sealing archiving done failed canceled"; got != want {
 		t.Errorf("states = %s, want %s", got, want)
 	}
 	if got := State(99).String(); got != "State(99)" {

@@ -49,7 +49,9 @@ type Signer interface {
 	// Public returns the public key that verifies the signatures.
 	Public() crypto.PublicKey
 	// SignDigest signs a 32-byte SHA-256 digest and returns an ASN.1 DER
-	// ECDSA signature.
+	// ECDSA signature. The signers of this package sign deterministically
+	// (RFC 6979), so that signed releases are reproducible; any valid
+	// ECDSA signature verifies, so other implementations need not.
 	SignDigest(ctx context.Context, digest []byte) ([]byte, error)
 }
 
@@ -76,7 +78,10 @@ func (s ecdsaSigner) SignDigest(ctx context.Context, digest []byte) ([]byte, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sig, err := ecdsa.SignASN1(rand.Reader, s.key, digest)
+	// A nil random source makes the signature deterministic (RFC 6979):
+	// the same key and digest always give the same bytes, so a release
+	// signed twice is byte for byte the same, embedded trailers included.
+	sig, err := s.key.Sign(nil, digest, crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}

@@ -26,6 +26,11 @@
 // (with --insecure-ignore-tlog=true, as there is no transparency log
 // entry).
 //
+// Signatures are deterministic ECDSA (RFC 6979): the same key and the same
+// bytes always give the same signature, so a signed release is as
+// reproducible as an unsigned one. Verifiers, cosign's included, accept
+// them like any other ECDSA signature.
+//
 // # DSSE envelopes
 //
 // SignDSSE wraps a payload in a DSSE v1 envelope

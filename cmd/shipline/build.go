@@ -17,6 +17,7 @@ import (
 	"github.com/shipline-ci/shipline/binverify"
 	"github.com/shipline-ci/shipline/build"
 	"github.com/shipline-ci/shipline/gitrepo"
+	"github.com/shipline-ci/shipline/provenance"
 	"github.com/shipline-ci/shipline/versioning"
 )
 
@@ -48,6 +49,8 @@ type buildFlags struct {
 	keepGoing   bool
 	reproCheck  bool
 	allowDirty  bool
+	key         string // --key: the signing key, overriding sign.key
+	noSign      bool   // --no-sign
 }
 
 // buildReport is what 'shipline build --json' writes: artifacts.json plus
@@ -80,7 +83,19 @@ HEAD must carry the release tag of the version; --snapshot builds
 vX.Y.Z-SNAPSHOT-COMMIT from the next version instead. Builds are
 reproducible: -trimpath, -buildvcs=false, no build ID, and the commit's time
 as the date and in archives. --check-reproducible builds a second time from
-HEAD exported to a temporary directory and compares every file's SHA-256.`,
+HEAD exported to a temporary directory and compares every file's SHA-256.
+
+With a signing key (--key, or sign.key in .shipline.yaml; its password in
+SHIPLINE_KEY_PASSWORD or COSIGN_PASSWORD), every binary, archive, SBOM and
+checksums.txt gets a detached signature FILE.sig that 'cosign verify-blob
+--key cosign.pub --signature FILE.sig FILE' accepts, ELF binaries carry a
+signature in a trailer after their last byte (they still run), and Windows
+binaries get Authenticode when sign.authenticode names a certificate.
+Signatures are deterministic, so signed builds are reproducible too. Every
+binary gets a CycloneDX SBOM (NAME.sbom.cdx.json), and the release SLSA
+provenance: provenance.intoto.jsonl, signed, or provenance.intoto.json
+without a key. 'shipline verify FILE --key cosign.pub' checks signatures.
+A missing key or password fails before anything is built.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.runBuild(cmd.Context(), f)
@@ -96,6 +111,8 @@ HEAD exported to a temporary directory and compares every file's SHA-256.`,
 	fl.BoolVar(&f.keepGoing, "keep-going", false, "build every target even after one fails")
 	fl.BoolVar(&f.reproCheck, "check-reproducible", false, "build again from HEAD in another directory and compare every artifact's SHA-256")
 	fl.BoolVar(&f.allowDirty, "allow-dirty", false, "build a release even when the work tree has uncommitted changes")
+	fl.StringVar(&f.key, "key", "", "sign with the cosign private key `FILE` (overrides sign.key)")
+	fl.BoolVar(&f.noSign, "no-sign", false, "sign nothing, even with sign.key configured (SBOMs and an unsigned provenance statement are still written)")
 	m.jsonFlag(cmd)
 	return cmd
 }
@@ -151,6 +168,16 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 	if err != nil {
 		return err
 	}
+	signing, err := m.loadSigning(ws, f, builds, date)
+	if err != nil {
+		return err
+	}
+	var prov provenance.Params
+	if ws.cfg.Sign.Provenances() {
+		if prov, err = m.provenanceParams(ctx, ws, res, version, f.snapshot, builds); err != nil {
+			return err
+		}
+	}
 	opts := build.Options{
 		Dir:          modDir,
 		ModulePath:   res.ModulePath,
@@ -166,6 +193,7 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 		Verify:       verifyBinary,
 		Progress:     m.progress(builds),
 	}
+	hooks(&opts, signing.attester(ws, prov, date))
 	result, err := build.Run(ctx, builds, opts)
 	if err != nil {
 		return err
@@ -205,6 +233,15 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 		targetCount += len(b.Targets)
 	}
 	fmt.Fprintf(m.Stderr, "built %s (%s) with %s: %d target(s), %d files in %s\n", version, shortHash(res.Head), tc.Version, targetCount, len(result.Artifacts)+1, f.dist)
+	if signing.signer != nil {
+		sigs := 0
+		for _, a := range result.Artifacts {
+			if a.Kind == shipline.KindSignature {
+				sigs++
+			}
+		}
+		fmt.Fprintf(m.Stderr, "signed with %s: %d detached signatures\n", signing.key, sigs)
+	}
 	if f.reproCheck {
 		fmt.Fprintf(m.Stderr, "reproducible: a second build of HEAD in another directory made the same %d files\n", len(result.Artifacts))
 	}
