@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -68,6 +69,14 @@ lists every offender.`,
 					return err
 				}
 				policy = commitlint.PolicyFrom(ws.cfg.Commits)
+				for _, end := range strings.Split(strings.ReplaceAll(rng, "...", ".."), "..") {
+					if end == "" {
+						continue
+					}
+					if _, err := ws.repo.ResolveCommit(ctx, end); err != nil {
+						return shipline.Errorf(shipline.EUSAGE, "--range %s: %v", rng, err)
+					}
+				}
 				err = ws.repo.EachCommit(ctx, gitrepo.LogOptions{Range: rng}, func(c shipline.Commit) error {
 					if c.IsMerge() {
 						rep.Skipped++

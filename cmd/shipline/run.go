@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -87,14 +90,26 @@ func (m *Main) runPipelines(ctx context.Context, f pipelineLintFlags, name strin
 		return err
 	}
 	r := &runner.Runner{
-		Secrets:     runner.EnvSecrets{},
-		Logs:        logs.NewPrinter(m.Stderr),
-		Parallelism: parallelism,
+		Secrets:        runner.EnvSecrets{},
+		Logs:           logs.NewPrinter(m.Stderr),
+		Parallelism:    parallelism,
+		ShiplineBinary: selfPath(),
 	}
 	opts := runner.RunOptions{Commit: ws.repo.Head(), Ref: ev.Ref}
 	if res, err := m.quietNext(ctx, ws); err == nil {
 		opts.Version = res
 	}
+	caches := goCaches(ctx)
+	// Steps find this shipline and this go first on their PATH, so a run:
+	// command that calls shipline runs the same program as a built-in step.
+	path := []string{}
+	if r.ShiplineBinary != "" {
+		path = append(path, filepath.Dir(r.ShiplineBinary))
+	}
+	if g, err := exec.LookPath("go"); err == nil {
+		path = append(path, filepath.Dir(g))
+	}
+	caches["PATH"] = strings.Join(append(path, runner.DefaultPath), string(filepath.ListSeparator))
 	ran, failed := 0, 0
 	for _, p := range plans {
 		if name != "" && p.Pipeline != name {
@@ -105,7 +120,7 @@ func (m *Main) runPipelines(ctx context.Context, f pipelineLintFlags, name strin
 			continue
 		}
 		for _, j := range p.Jobs {
-			job, err := runnerJob(ctx, ws.repo.Dir, j)
+			job, err := runnerJob(ctx, ws.repo.Dir, j, caches)
 			if err != nil {
 				return err
 			}
@@ -136,10 +151,19 @@ func (m *Main) runPipelines(ctx context.Context, f pipelineLintFlags, name strin
 }
 
 // runnerJob turns a planned job into the engine's job.
-func runnerJob(ctx context.Context, dir string, j pipeline.Job) (runner.Job, error) {
+//
+// base (GOCACHE and GOMODCACHE, so steps share this machine's Go caches
+// instead of rebuilding everything in their clean home directory, and
+// PATH) is given to every job that does not set its own.
+func runnerJob(ctx context.Context, dir string, j pipeline.Job, base map[string]string) (runner.Job, error) {
 	env := maps.Clone(j.Env)
 	if env == nil {
 		env = map[string]string{}
+	}
+	for k, v := range base {
+		if _, set := env[k]; !set && v != "" {
+			env[k] = v
+		}
 	}
 	if j.Go != "" && j.Toolchain == "" {
 		tc, err := localToolchain(ctx, j.Go)
@@ -163,6 +187,17 @@ func runnerJob(ctx context.Context, dir string, j pipeline.Job) (runner.Job, err
 		})
 	}
 	return job, nil
+}
+
+// goCaches returns the go command's build and module cache directories,
+// or nil when there is no go command.
+func goCaches(ctx context.Context) map[string]string {
+	caches := map[string]string{}
+	out, err := exec.CommandContext(ctx, "go", "env", "-json", "GOCACHE", "GOMODCACHE").Output()
+	if err == nil {
+		_ = json.Unmarshal(out, &caches)
+	}
+	return caches
 }
 
 // localToolchain resolves a language version such as 1.26 to the Go on
@@ -198,4 +233,24 @@ func orDefaults(path string) string {
 
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// selfPath is the program to run for built-in steps: this one, by the
+// name it was started with (so a multi-call binary keeps its name), made
+// absolute since steps run in other directories; "" leaves the choice to
+// the runner (os.Executable).
+func selfPath() string {
+	name := os.Args[0]
+	if !strings.Contains(name, string(filepath.Separator)) {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			return ""
+		}
+		name = p
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return ""
+	}
+	return abs
 }
