@@ -36,6 +36,18 @@ func (s Status) String() string {
 // in JSON.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler: it reads what
+// MarshalText writes, so that a Verdict reads back from JSON.
+func (s *Status) UnmarshalText(p []byte) error {
+	for _, v := range []Status{StatusOK, StatusUnder, StatusOver} {
+		if string(p) == v.String() {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown API check status %q: want ok, under or over", p)
+}
+
 // Verdict is the result of Judge. It marshals to JSON with lower-case keys
 // and the status and bump as words.
 type Verdict struct {

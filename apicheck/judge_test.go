@@ -91,4 +91,11 @@ func TestVerdictJSON(t *testing.T) {
 	if want := `{"status":"under","needed":"minor","message":"m"}`; string(got) != want {
 		t.Errorf("json.Marshal(%+v) = %s, want %s", v, got, want)
 	}
+	var back Verdict
+	if err := json.Unmarshal(got, &back); err != nil || back != v {
+		t.Errorf("json.Unmarshal(%s) = %+v, %v; want %+v", got, back, err, v)
+	}
+	if err := json.Unmarshal([]byte(`{"status":"sideways"}`), &back); err == nil {
+		t.Error("json.Unmarshal of an unknown status succeeded")
+	}
 }

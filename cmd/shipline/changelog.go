@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shipline-ci/shipline"
 	"github.com/shipline-ci/shipline/changelog"
+	"github.com/shipline-ci/shipline/release"
 	"github.com/shipline-ci/shipline/versioning"
 )
 
@@ -51,7 +51,7 @@ changes nothing).`,
 			if m.json {
 				return writeJSON(m.Stdout, map[string]any{"module": res.Module, "releases": releases})
 			}
-			tmpl, err := ws.template()
+			tmpl, err := release.Template(ws.repo.Dir, ws.cfgPath, ws.cfg.Changelog)
 			if err != nil {
 				return err
 			}
@@ -121,51 +121,9 @@ func (m *Main) releases(ctx context.Context, ws *workspace, res *versioning.Resu
 			spans = []versioning.Span{*s}
 		}
 	}
-	links, err := ws.links(ctx)
+	links, err := release.Links(ctx, ws.repo, ws.cfg.Changelog.Remote)
 	if err != nil {
 		return nil, err
 	}
-	opt := changelog.Options{Sections: ws.cfg.Changelog.Sections, Other: ws.cfg.Changelog.Other, Links: links}
-	releases := make([]changelog.Release, 0, len(spans))
-	for _, s := range spans {
-		commits := make([]changelog.Commit, len(s.Entries))
-		for i, e := range s.Entries {
-			commits[i] = changelog.Commit{Commit: e.Commit, Msg: e.Msg}
-		}
-		releases = append(releases, changelog.NewRelease(s.Version, s.Previous, s.Date, s.Released, commits, opt))
-	}
-	return releases, nil
-}
-
-// links derives forge links from the configuration and the git remote.
-func (ws *workspace) links(ctx context.Context) (changelog.Links, error) {
-	rc := ws.cfg.Changelog.Remote
-	if rc.Kind == "none" {
-		return changelog.Links{}, nil
-	}
-	url := ""
-	if rc.URL == "" {
-		u, err := ws.repo.RemoteURL(ctx, rc.Name)
-		if err != nil {
-			return changelog.Links{}, err
-		}
-		url = u
-	}
-	return changelog.DetectLinks(rc.Kind, url, rc.URL), nil
-}
-
-// template returns the configured changelog template, or the default.
-func (ws *workspace) template() (*changelog.Template, error) {
-	p := ws.cfg.Changelog.Template
-	if p == "" {
-		return changelog.DefaultTemplate(), nil
-	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(ws.repo.Dir, p)
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil, shipline.Errorf(shipline.EINVALID, "changelog.template: %v: fix the path in %s (it is relative to the repository root)", err, ws.cfgPath)
-	}
-	return changelog.ParseTemplate(p, string(data))
+	return release.Releases(spans, ws.cfg.Changelog, links), nil
 }

@@ -18,6 +18,14 @@ import (
 	"github.com/shipline-ci/shipline"
 )
 
+// Set at build time by 'shipline build' (-X main.version=...), as
+// GoReleaser does.
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := NewMain()
@@ -120,6 +128,7 @@ Conventional Commits, writes its changelog and tags the release.
 It works in any git repository; where there is a go.mod it follows Go's rules
 (nested module tags, /vN module paths, v0 semantics). Configuration is
 optional: .shipline.yaml at the repository root (see 'shipline config schema').`,
+		Version:           versionString(),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -140,6 +149,8 @@ optional: .shipline.yaml at the repository root (see 'shipline config schema').`
 		m.pipelineCommand(),
 		m.runCommand(),
 		m.gateCommand(),
+		m.releaseCommand(),
+		m.initCommand(),
 	)
 	return root
 }
@@ -171,4 +182,17 @@ func maxArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// versionString is what 'shipline --version' prints.
+func versionString() string {
+	v := version
+	if commit != "" {
+		v += " (" + commit
+		if date != "" {
+			v += ", " + date
+		}
+		v += ")"
+	}
+	return v
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shipline-ci/shipline"
+	"github.com/shipline-ci/shipline/release"
 	"github.com/shipline-ci/shipline/versioning"
 )
 
@@ -96,12 +97,10 @@ again at the same commit changes nothing. --push pushes only the new tag.`,
 					return shipline.Errorf(shipline.EINVALID, "the work tree has uncommitted changes (%s): commit or stash them, or pass --allow-dirty", summarize(status, 3))
 				}
 			}
-			if c, ok, err := ws.repo.TagCommit(ctx, res.Next); err != nil {
+			if _, err := release.CheckTag(ctx, ws.repo, res.Next, res.Head); err != nil {
 				return err
-			} else if ok && c != res.Head {
-				return shipline.Errorf(shipline.ECONFLICT, "tag %s already exists at %.7s, not at HEAD (%.7s): it is not reachable from HEAD; check out a branch that contains it, or delete the tag if it was a mistake", res.Next, c, res.Head)
 			}
-			message, err := m.tagMessage(cmd, ws, res)
+			message, err := m.tagMessage(cmd, ws, res, f)
 			if err != nil {
 				return err
 			}
@@ -137,21 +136,13 @@ again at the same commit changes nothing. --push pushes only the new tag.`,
 }
 
 // tagMessage renders the changelog section of the release for the tag.
-func (m *Main) tagMessage(cmd *cobra.Command, ws *workspace, res *versioning.Result) (string, error) {
-	var f versionFlags
-	releases, err := m.releases(cmd.Context(), ws, res, f, "", false)
-	if err != nil {
-		return "", err
+func (m *Main) tagMessage(cmd *cobra.Command, ws *workspace, res *versioning.Result, f versionFlags) (string, error) {
+	dir := res.Module
+	if dir == "." {
+		dir = ""
 	}
-	tmpl, err := ws.template()
-	if err != nil {
-		return "", err
-	}
-	text, err := tmpl.Render(releases)
-	if err != nil {
-		return "", err
-	}
-	return string(text), nil
+	text, err := release.Notes(cmd.Context(), ws.repo, ws.cfg, ws.cfgPath, res, ws.versionOptions(dir, f.pre))
+	return string(text), err
 }
 
 func orFirst(tag string) string {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shipline-ci/shipline"
 	"github.com/shipline-ci/shipline/apicheck"
+	"github.com/shipline-ci/shipline/release"
 	"github.com/shipline-ci/shipline/versioning"
 )
 
@@ -201,25 +201,12 @@ or off.`,
 				fmt.Fprintln(m.Stdout, why)
 				return nil
 			}
-			old, err := os.MkdirTemp("", "shipline-apicheck-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(old)
-			mod := res.Module
-			if mod == "." {
-				mod = ""
-			}
-			if err := ws.repo.Export(ctx, res.Tag.Commit, mod, old); err != nil {
-				return fmt.Errorf("extract %s: %w", res.Base, err)
-			}
-			oldDir, newDir := joinDir(old, mod), joinDir(ws.repo.Dir, mod)
-			report, err := apicheck.Compare(ctx, oldDir, newDir)
-			if err != nil {
-				return err
-			}
 			claimed, _ := versioning.Decide(res.Entries)
-			verdict := apicheck.Judge(report.Required, claimed, versioning.Major(res.Base), ws.cfg.Versioning.MajorOnZero)
+			api, err := release.CheckAPI(ctx, ws.repo, res.Module, res.Base, joinDir(ws.repo.Dir, moduleRel(res.Module)), claimed, ws.cfg.Versioning.MajorOnZero)
+			if err != nil {
+				return err
+			}
+			report, verdict := api.Report, api.Verdict
 			if m.json {
 				out["required"] = report.Required
 				out["claimed"] = claimed
@@ -240,6 +227,15 @@ or off.`,
 	f.add(cmd, false)
 	m.jsonFlag(cmd)
 	return cmd
+}
+
+// moduleRel is a module directory of versioning.Result as a path relative
+// to the top of the work tree: "" for the top.
+func moduleRel(dir string) string {
+	if dir == "." {
+		return ""
+	}
+	return dir
 }
 
 // joinDir joins a slash path relative to a tree onto the tree's directory.
