@@ -151,6 +151,8 @@ optional: .shipline.yaml at the repository root (see 'shipline config schema').`
 		m.gateCommand(),
 		m.releaseCommand(),
 		m.initCommand(),
+		m.publishCommand(),
+		m.storeCommand(),
 	)
 	return root
 }
