@@ -109,3 +109,5 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+replace github.com/ccojocar/zxcvbn-go v1.0.4 => ./third_party/zxcvbn-go
