@@ -153,6 +153,7 @@ optional: .shipline.yaml at the repository root (see 'shipline config schema').`
 		m.initCommand(),
 		m.publishCommand(),
 		m.storeCommand(),
+		m.serveProxyCommand(),
 	)
 	return root
 }

@@ -33,7 +33,8 @@ func TestScripts(t *testing.T) {
 		Dir:   filepath.Join("testdata", "script"),
 		Setup: setupGit,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"commit": cmdCommit,
+			"commit":   cmdCommit,
+			"waitfile": cmdWaitFile,
 		},
 		RequireExplicitExec: true,
 		UpdateScripts:       *update,

@@ -21,10 +21,10 @@ Its URL is a directory or file://, s3://, gs://, azblob:// (see 'shipline
 publish --help').`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return shipline.Errorf(shipline.EUSAGE, "store needs a subcommand: verify")
+			return shipline.Errorf(shipline.EUSAGE, "store needs a subcommand: verify or sync")
 		},
 	}
-	cmd.AddCommand(m.storeVerifyCommand())
+	cmd.AddCommand(m.storeVerifyCommand(), m.storeSyncCommand())
 	return cmd
 }
 
