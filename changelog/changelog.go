@@ -153,7 +153,7 @@ func ParseTemplate(name, text string) (*Template, error) {
 
 var funcs = template.FuncMap{
 	"indent": indent,
-	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"date":   func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 }
 
 // Render executes the template over the releases.
