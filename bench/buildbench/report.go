@@ -238,15 +238,18 @@ func renderSection(title string, info map[string]string, stats map[string]stat) 
 				formatSeconds(s.median), formatSeconds(s.min), formatSeconds(s.cpu), s.runs)
 		}
 		p("\n")
-		p("| ratio | of medians | of minimums | goal (medians) | |\n|---|---:|---:|---:|---|\n")
+		p("| ratio | of medians | of minimums | of CPU | goal (medians) | |\n|---|---:|---:|---:|---:|---|\n")
 		for _, r := range ratios {
 			n, okN := stats[proj+"/"+r.num]
 			d, okD := stats[proj+"/"+r.den]
-			value, valueMin, verdict := "—", "—", "not measured"
+			value, valueMin, valueCPU, verdict := "—", "—", "—", "not measured"
 			if okN && okD && d.median > 0 && d.min > 0 {
 				q := n.median / d.median
 				value = fmt.Sprintf("%.2f×", q)
 				valueMin = fmt.Sprintf("%.2f×", n.min/d.min)
+				if d.cpu > 0 {
+					valueCPU = fmt.Sprintf("%.2f×", n.cpu/d.cpu)
+				}
 				switch {
 				case r.goal == 0:
 					verdict = "for information"
@@ -263,11 +266,11 @@ func renderSection(title string, info map[string]string, stats map[string]stat) 
 			if r.goal > 0 {
 				goal = fmt.Sprintf("≤ %g×", r.goal)
 			}
-			p("| %s | %s | %s | %s | %s |\n", r.label, value, valueMin, goal, verdict)
+			p("| %s | %s | %s | %s | %s | %s |\n", r.label, value, valueMin, valueCPU, goal, verdict)
 		}
 		p("\n")
 	}
-	p("CPU is the median user + system time of the command and everything it ran (go build, compile, link, tar, ...), which other work on the machine inflates less than wall time.\n")
+	p("CPU is the median user + system time of the command and everything it ran (go build, compile, link, tar, ...): the work done, which other work on the machine inflates less than wall time. With %s targets at a time on %s cores every core is busy building, so extra work shows in wall time too.\n", get("PARALLELISM"), get("NPROC"))
 	if notes := info["NOTES"]; notes != "" {
 		p("\nNotes:\n\n")
 		for _, n := range strings.Split(notes, " | ") {
