@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/shipline-ci/shipline/bench/internal/benchmd"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func TestReplaceSectionKeepsOthers(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.old), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := replaceSection(path, "Builds", section); err != nil {
+			if err := benchmd.ReplaceSection(path, "Builds", section); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := os.ReadFile(path)

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
+	"github.com/shipline-ci/shipline/bench/internal/benchmd"
 	"os"
 	"path/filepath"
 	"slices"
@@ -302,7 +302,7 @@ func runReport(args []string) error {
 	f := readFindings(res)
 	section := renderSection(*title, info, res, f)
 	fmt.Print(section)
-	return replaceSection(*out, *title, section)
+	return benchmd.ReplaceSection(*out, *title, section)
 }
 
 func readInfo(path string) (map[string]string, error) {
@@ -658,39 +658,4 @@ func compareSets(a, b []string, what string) string {
 		parts = append(parts, "only the tool: "+some(onlyB))
 	}
 	return "**no**: " + strings.Join(parts, "; ")
-}
-
-// replaceSection writes section into the Markdown file at path in place of
-// the section with the same title (up to the next "## " heading), or at the
-// end when there is none, and keeps the rest of the file as it was.
-func replaceSection(path, title, section string) error {
-	old, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		old = []byte("# Benchmarks\n\nSpeed measurements of Shipline next to its peers. Each section is written by the script it names.\n\n")
-	} else if err != nil {
-		return err
-	}
-	lines := strings.SplitAfter(string(old), "\n")
-	heading := "## " + title
-	start, end := -1, len(lines)
-	for i, l := range lines {
-		t := strings.TrimRight(l, "\r\n")
-		if start < 0 && t == heading {
-			start = i
-		} else if start >= 0 && strings.HasPrefix(t, "## ") {
-			end = i
-			break
-		}
-	}
-	var b strings.Builder
-	if start < 0 {
-		b.WriteString(strings.TrimRight(string(old), "\n"))
-		b.WriteString("\n\n")
-		b.WriteString(section)
-	} else {
-		b.WriteString(strings.Join(lines[:start], ""))
-		b.WriteString(section)
-		b.WriteString(strings.Join(lines[end:], ""))
-	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

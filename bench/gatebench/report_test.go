@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/shipline-ci/shipline/bench/internal/benchmd"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,7 @@ func TestReplaceSectionKeepsOthers(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.old), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := replaceSection(path, "Gates", section); err != nil {
+			if err := benchmd.ReplaceSection(path, "Gates", section); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := os.ReadFile(path)

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/shipline-ci/shipline/bench/internal/benchmd"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,7 +96,7 @@ func runProxy(args []string) error {
 		[]ratio{{"serve-proxy / file://", got["serve-proxy"], got["file"], 1.5}})
 	fmt.Fprintf(&b, "\nThe go command does most of the work either way (it checks and extracts every zip into the module cache and writes its own download cache); through the proxy it also makes about %d HTTP requests (.info, .mod and .zip of each version).\n", 3*total)
 	say("writing section %q to %s", title, *out)
-	return replaceSection(*out, title, b.String())
+	return benchmd.ReplaceSection(*out, title, b.String())
 }
 
 // waitAddr waits for serve-proxy to write its address.

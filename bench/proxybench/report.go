@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 )
@@ -42,42 +39,4 @@ func renderTable(b *strings.Builder, rows []row, ratios []ratio) {
 		}
 		fmt.Fprintf(b, "| %s | %.2f× | %.2f× | %s | %s |\n", q.label, m, n, goal, verdict)
 	}
-}
-
-// replaceSection writes section into the Markdown file at path in place of
-// the section with the same title (up to the next "## " heading), or at the
-// end when there is none, and keeps the rest of the file as it was.
-func replaceSection(path, title, section string) error {
-	old, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		old = []byte("# Benchmarks\n\nSpeed measurements of Shipline next to its peers. Each section is written by the script it names.\n\n")
-	} else if err != nil {
-		return err
-	}
-	lines := strings.SplitAfter(string(old), "\n")
-	heading := "## " + title
-	start, end := -1, len(lines)
-	for i, l := range lines {
-		t := strings.TrimRight(l, "\r\n")
-		if start < 0 && t == heading {
-			start = i
-		} else if start >= 0 && strings.HasPrefix(t, "## ") {
-			end = i
-			break
-		}
-	}
-	var b strings.Builder
-	if start < 0 {
-		b.WriteString(strings.TrimRight(string(old), "\n"))
-		b.WriteString("\n\n")
-		b.WriteString(section)
-	} else {
-		b.WriteString(strings.Join(lines[:start], ""))
-		b.WriteString(section)
-		if end < len(lines) && !strings.HasSuffix(section, "\n\n") {
-			b.WriteString("\n")
-		}
-		b.WriteString(strings.Join(lines[end:], ""))
-	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/shipline-ci/shipline/bench/internal/benchmd"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -112,7 +113,7 @@ func runSync(args []string) error {
 		[]ratio{{"sync / cp of the missing objects", got["sync"], got["cp"], 3}, {"no-op sync / cp of the missing objects", got["noop"], got["cp"], 0}})
 	fmt.Fprintf(&b, "\nThe no-op sync is the fixed cost, which grows with the store: it starts the shipline process (about 50 ms here, most of it package initialization elsewhere in the binary) and walks both trees by name, without a stat per object (%s names), comparing each module's directory side by side; a directory with the same names on both sides has nothing to copy and is not looked at further.\n", thousands(2*srcObjects))
 	say("writing section %q to %s", title, *out)
-	return replaceSection(*out, title, b.String())
+	return benchmd.ReplaceSection(*out, title, b.String())
 }
 
 // makeMirror makes (once, cached) a copy of src without missing random

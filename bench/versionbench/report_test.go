@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/shipline-ci/shipline/bench/internal/benchmd"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,7 @@ func TestReplaceSection(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.old), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := replaceSection(path, "Versions (100k commits)", section); err != nil {
+			if err := benchmd.ReplaceSection(path, "Versions (100k commits)", section); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := os.ReadFile(path)
@@ -47,7 +48,7 @@ func TestReplaceSection(t *testing.T) {
 	}
 	t.Run("new file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
-		if err := replaceSection(path, "Versions (100k commits)", section); err != nil {
+		if err := benchmd.ReplaceSection(path, "Versions (100k commits)", section); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := os.ReadFile(path)
