@@ -395,8 +395,12 @@ for p in "${active[@]}"; do (( project_runs[$p] > rounds )) && rounds=${project_
 due() { # due N ROUND: whether a command timed N times runs in ROUND (0-based)
   (( ($2 + 1) * $1 / rounds > $2 * $1 / rounds ))
 }
+# The benchmark's own builds keep about BENCH_PARALLELISM processes
+# running, and the 1-minute load average remembers the warm-up: more than
+# one above that means other work.
+busy=$((par + 1))
 load_before=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
-if awk -v l="$load_before" -v n="$(nproc)" 'BEGIN{exit !(l+0 > n/2)}'; then
+if awk -v l="$load_before" -v b="$busy" 'BEGIN{exit !(l+0 > b)}'; then
   warn "load average is $load_before on $(nproc) cores: other work is running and the numbers will be noisy"
 fi
 say "timing: $rounds rounds of up to ${#cmds[@]} commands ($(for p in "${active[@]}"; do printf '%s %s times; ' "$p" "${project_runs[$p]}"; done | sed 's/; $//')), $timer_desc"
@@ -427,8 +431,8 @@ elapsed=$(awk "BEGIN{printf \"%.0f\", $EPOCHREALTIME - $t_start}")
 say "timing took $elapsed s"
 load_max=$(printf '%s\n' "${loads[@]}" "$load_after" | sort -g | tail -n1)
 load_min=$(printf '%s\n' "${loads[@]}" "$load_after" | sort -g | head -n1)
-if awk -v l="$load_max" -v n="$(nproc)" 'BEGIN{exit !(l+0 > n/2)}'; then
-  notes+=("the 1-minute load average was between $load_min and $load_max on $(nproc) cores during timing: other work was running, so medians are noisy; the minimums are the steadier figures")
+if awk -v l="$load_max" -v b="$busy" 'BEGIN{exit !(l+0 > b)}'; then
+  notes+=("the 1-minute load average was between $load_min and $load_max on $(nproc) cores during timing, of which the benchmark's own $par builds at a time account for about $par: other work was running at times, so medians are noisier; the minimums and the CPU times are the steadier figures")
 fi
 
 # --- report -------------------------------------------------------------------
