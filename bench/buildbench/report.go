@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -68,7 +67,7 @@ func runReport(args []string) error {
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
-	info, err := readInfo(*infoPath)
+	info, err := benchmd.ReadInfo(*infoPath)
 	if err != nil {
 		return err
 	}
@@ -79,26 +78,6 @@ func runReport(args []string) error {
 	section := renderSection(*title, info, stats)
 	fmt.Print(section)
 	return benchmd.ReplaceSection(*out, *title, section)
-}
-
-func readInfo(path string) (map[string]string, error) {
-	info := map[string]string{}
-	if path == "" {
-		return info, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			info[k] = v
-		}
-	}
-	return info, sc.Err()
 }
 
 // readRounds reads hyperfine JSON files and gathers each command's wall

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"errors"
@@ -291,7 +290,7 @@ func runReport(args []string) error {
 	if fset.NArg() != 1 {
 		return errors.New("usage: gatebench report [-out FILE] [-title TITLE] -info FILE RUNSDIR")
 	}
-	info, err := readInfo(*infoPath)
+	info, err := benchmd.ReadInfo(*infoPath)
 	if err != nil {
 		return err
 	}
@@ -303,26 +302,6 @@ func runReport(args []string) error {
 	section := renderSection(*title, info, res, f)
 	fmt.Print(section)
 	return benchmd.ReplaceSection(*out, *title, section)
-}
-
-func readInfo(path string) (map[string]string, error) {
-	info := map[string]string{}
-	if path == "" {
-		return info, nil
-	}
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer file.Close()
-	sc := bufio.NewScanner(file)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			info[k] = v
-		}
-	}
-	return info, sc.Err()
 }
 
 func formatSeconds(s float64) string {

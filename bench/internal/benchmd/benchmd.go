@@ -3,6 +3,7 @@
 package benchmd
 
 import (
+	"bufio"
 	"errors"
 	"io/fs"
 	"os"
@@ -49,4 +50,27 @@ func ReplaceSection(path, title, section string) error {
 		b.WriteString(strings.Join(lines[end:], ""))
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// ReadInfo reads the KEY=VALUE lines a benchmark script writes about the
+// machine and the run (date, CPU, versions, load). An empty path gives an
+// empty map; lines without "=" are skipped.
+func ReadInfo(path string) (map[string]string, error) {
+	info := map[string]string{}
+	if path == "" {
+		return info, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			info[k] = v
+		}
+	}
+	return info, sc.Err()
 }
