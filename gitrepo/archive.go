@@ -12,8 +12,9 @@ import (
 )
 
 // Export writes the tree of rev under dir (relative to the top of the work
-// tree, "" for all of it) into dest, which must exist. Symbolic links are
-// skipped; paths that would leave dest are refused.
+// tree, "" for all of it) into dest, which must exist. Files are written
+// for the owner only (0600, or 0700 when executable in the tree); symbolic
+// links are skipped; paths that would leave dest are refused.
 func (r *Repo) Export(ctx context.Context, rev, dir, dest string) error {
 	// Line endings as the go command exports a module (codehost/git.go), so
 	// module zips hash the same as the checksum database's.
@@ -62,18 +63,23 @@ func extractTar(rd io.Reader, dest string) error {
 		target := filepath.Join(dest, name)
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
+			if err := os.MkdirAll(target, 0o750); err != nil {
 				return err
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			if err := os.MkdirAll(filepath.Dir(target), 0o750); err != nil {
 				return err
 			}
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o755|0o600)
+			// A private copy: the owner's bits only, executable if it was.
+			mode := os.FileMode(0o600)
+			if h.Mode&0o111 != 0 {
+				mode = 0o700
+			}
+			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode) // #nosec G304 -- target is dest joined with a name checked by filepath.IsLocal above
 			if err != nil {
 				return err
 			}
-			_, cerr := io.Copy(f, tr)
+			_, cerr := io.Copy(f, tr) // #nosec G110 -- the stream is git archive of the repository's own tree, not outside input
 			if err := f.Close(); cerr == nil {
 				cerr = err
 			}

@@ -70,7 +70,8 @@ func TestExtractTar(t *testing.T) {
 	if err := extractTar(tr, dest); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]fs.FileMode{"api/a.go": 0o644, "bin/run.sh": 0o755}
+	// A private copy: the owner's bits, executable where the tree says so.
+	want := map[string]fs.FileMode{"api/a.go": 0o600, "bin/run.sh": 0o700}
 	got := files(t, dest)
 	if len(got) != len(want) {
 		t.Errorf("extracted %v; want %v", got, want)

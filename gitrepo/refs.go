@@ -2,6 +2,7 @@ package gitrepo
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/shipline-ci/shipline"
@@ -136,12 +137,17 @@ func (r *Repo) Status(ctx context.Context) ([]string, error) {
 // ModuleDirs returns the directories, relative to the top of the work tree
 // in slash form ("" for the top), that hold a tracked go.mod file.
 func (r *Repo) ModuleDirs(ctx context.Context) ([]string, error) {
-	out, err := r.run(ctx, "ls-files", "-z", "--", "go.mod", "*/go.mod")
-	if err != nil {
-		return nil, err
+	files, ok := r.indexPaths(isGoMod)
+	if !ok {
+		out, err := r.run(ctx, "ls-files", "-z", "--", "go.mod", "*/go.mod")
+		if err != nil {
+			return nil, err
+		}
+		// An unmerged go.mod is listed once per stage.
+		files = slices.Compact(strings.Split(string(out), "\x00"))
 	}
 	var dirs []string
-	for _, p := range strings.Split(string(out), "\x00") {
+	for _, p := range files {
 		if p == "" {
 			continue
 		}

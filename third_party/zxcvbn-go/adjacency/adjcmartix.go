@@ -3,6 +3,7 @@ package adjacency
 import (
 	"encoding/json"
 	"log"
+	"sync"
 
 	"github.com/ccojocar/zxcvbn-go/data"
 )
@@ -14,16 +15,17 @@ type Graph struct {
 	Name          string
 }
 
-// GraphMap is a map of all graphs
-var GraphMap = make(map[string]Graph)
-
-func init() {
-	GraphMap["qwerty"] = BuildQwerty()
-	GraphMap["dvorak"] = BuildDvorak()
-	GraphMap["keypad"] = BuildKeypad()
-	GraphMap["macKeypad"] = BuildMacKeypad()
-	GraphMap["l33t"] = BuildLeet()
-}
+// GraphMap returns a map of all graphs, built on first use. (Shipline's
+// copy: upstream builds it in init, at the start of every program.)
+var GraphMap = sync.OnceValue(func() map[string]Graph {
+	return map[string]Graph{
+		"qwerty":    BuildQwerty(),
+		"dvorak":    BuildDvorak(),
+		"keypad":    BuildKeypad(),
+		"macKeypad": BuildMacKeypad(),
+		"l33t":      BuildLeet(),
+	}
+})
 
 // BuildQwerty builds the Qwerty Graph
 func BuildQwerty() Graph {

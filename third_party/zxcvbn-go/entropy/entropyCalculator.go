@@ -3,6 +3,7 @@ package entropy
 import (
 	"math"
 	"regexp"
+	"sync"
 	"unicode"
 
 	"github.com/ccojocar/zxcvbn-go/adjacency"
@@ -20,8 +21,12 @@ var (
 	startUpperRx            = regexp.MustCompile(`^[A-Z][^A-Z]+$`)
 	endUpperRx              = regexp.MustCompile(`^[^A-Z]+[A-Z]$'`)
 	allUpperRx              = regexp.MustCompile(`^[A-Z]+$`)
-	keyPadStartingPositions = len(adjacency.GraphMap["keypad"].Graph)
-	keyPadAvgDegree         = adjacency.GraphMap["keypad"].CalculateAvgDegree()
+	// The keypad's numbers, on first use (Shipline's copy: upstream
+	// computes them at the start of every program).
+	keyPadStats = sync.OnceValues(func() (startingPositions int, avgDegree float64) {
+		keypad := adjacency.GraphMap()["keypad"]
+		return len(keypad.Graph), keypad.CalculateAvgDegree()
+	})
 )
 
 // DictionaryEntropy calculates the entropy of a dictionary match
@@ -90,8 +95,9 @@ func SpatialEntropy(match match.Match, turns int, shiftCount int) float64 {
 		s = float64(len(adjacency.BuildQwerty().Graph))
 		d = adjacency.BuildQwerty().CalculateAvgDegree()
 	} else {
-		s = float64(keyPadStartingPositions)
-		d = keyPadAvgDegree
+		positions, degree := keyPadStats()
+		s = float64(positions)
+		d = degree
 	}
 
 	possibilities := float64(0)

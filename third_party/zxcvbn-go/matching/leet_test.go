@@ -447,6 +447,7 @@ func TestCopyMapRemovingSameValueFromOtherKeysFunction(t *testing.T) {
 }
 
 func TestLeetSubTable(t *testing.T) {
+	loadOnce.Do(loadFrequencyList) // Shipline's copy loads the tables on first use
 	subs := relevantL33tSubtable("password")
 	assert.Len(t, subs, 0, "password should produce no leet subs")
 
