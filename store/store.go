@@ -15,9 +15,13 @@
 //	azblob://CONTAINER                 Azure Blob Storage
 //	mem://                             memory, for tests
 //
-// Every URL takes gocloud.dev's query parameters for its scheme, and
-// prefix=DIR/ to put the store under a prefix of the bucket. Credentials
-// come from each cloud's usual environment.
+// Every URL takes prefix=DIR/ to put the store under a prefix of the
+// bucket. s3:// and azblob:// take gocloud.dev's query parameters for their
+// scheme; gs:// goes through Shipline's own driver (internal/gcsblob, which
+// keeps the Google Cloud client libraries out of every start of the
+// program) and takes anonymous, access_id, private_key_path and
+// universe_domain, refusing others by name. Credentials come from each
+// cloud's usual environment (for gs://, Application Default Credentials).
 //
 // # Layout
 //
@@ -90,12 +94,12 @@ import (
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob://
 	"gocloud.dev/blob/fileblob"
-	_ "gocloud.dev/blob/gcsblob" // gs://
 	_ "gocloud.dev/blob/memblob" // mem://
 	_ "gocloud.dev/blob/s3blob"  // s3://
 	"gocloud.dev/gcerrors"
 
 	"github.com/shipline-ci/shipline"
+	_ "github.com/shipline-ci/shipline/internal/gcsblob" // gs://
 )
 
 // Schemes returns the URL schemes Open accepts, in the order the help text
@@ -163,6 +167,7 @@ func open(ctx context.Context, rawURL string, create bool) (*Store, error) {
 	}
 	if dir != "" {
 		if create {
+			// #nosec G301 -- a store is shared, not private: a GOPROXY directory that others read (a web server, GOPROXY=file://) and a group may publish to; the umask decides, as for the directories fileblob makes in it
 			if err := os.MkdirAll(dir, 0o777); err != nil {
 				return nil, shipline.Errorf(shipline.EINVALID, "create store directory %s: %v", dir, err)
 			}
@@ -178,7 +183,7 @@ func open(ctx context.Context, rawURL string, create bool) (*Store, error) {
 		return nil, shipline.Errorf(shipline.EINVALID, "open store %s: %v", rawURL, err)
 	}
 	if ok, err := b.IsAccessible(ctx); err != nil || !ok {
-		b.Close()
+		_ = b.Close() // the error below says why the store cannot be used
 		if err == nil {
 			return nil, shipline.Errorf(shipline.ENOTFOUND, "store %s: the bucket does not exist: create it first, or check the name", rawURL)
 		}
@@ -325,7 +330,7 @@ func (s *Store) write(ctx context.Context, key string, r io.Reader, ifNotExist b
 	}
 	if _, err := io.Copy(w, r); err != nil {
 		cancel() // abandons the write: nothing is stored
-		w.Close()
+		_ = w.Close()
 		return s.wrap(err, "write %s", key)
 	}
 	if err := w.Close(); err != nil {

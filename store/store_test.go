@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/shipline-ci/shipline"
+	"github.com/shipline-ci/shipline/internal/gcstest"
 	"github.com/shipline-ci/shipline/internal/s3test"
 	"github.com/shipline-ci/shipline/store"
 	"github.com/shipline-ci/shipline/store/storetest"
@@ -44,11 +45,25 @@ func TestConformanceS3(t *testing.T) {
 	})
 }
 
-// TestConformanceGCS and TestConformanceAzure run the suite against a
-// bucket named by an environment variable (a real one, or an emulator's:
-// fake-gcs-server with STORAGE_EMULATOR_HOST, Azurite with
+// TestConformanceGCS runs the suite against fake-gcs-server, started as a
+// separate process and reached through STORAGE_EMULATOR_HOST, each store a
+// prefix of its bucket; or, with SHIPLINE_TEST_GS_URL=gs://BUCKET, against
+// that bucket (a real one, with the machine's credentials).
+func TestConformanceGCS(t *testing.T) {
+	if os.Getenv("SHIPLINE_TEST_GS_URL") != "" {
+		conformanceFromEnv(t, "SHIPLINE_TEST_GS_URL", "gs://BUCKET")
+		return
+	}
+	srv := gcstest.Start(t)
+	srv.Setenv(t)
+	storetest.RunConformance(t, func(t *testing.T) *store.Store {
+		return mustOpen(t, srv.URL(randomPrefix(t)))
+	})
+}
+
+// TestConformanceAzure runs the suite against a container named by an
+// environment variable (a real one, or Azurite's with
 // AZURE_STORAGE_CONNECTION_STRING), each store under a prefix of its own.
-func TestConformanceGCS(t *testing.T) { conformanceFromEnv(t, "SHIPLINE_TEST_GS_URL", "gs://BUCKET") }
 func TestConformanceAzure(t *testing.T) {
 	conformanceFromEnv(t, "SHIPLINE_TEST_AZBLOB_URL", "azblob://CONTAINER")
 }
@@ -85,6 +100,8 @@ func TestOpenErrors(t *testing.T) {
 		{missing, shipline.ENOTFOUND, "store directory " + missing + " does not exist"},
 		{"file://" + missing, shipline.ENOTFOUND, "does not exist"},
 		{"mem://?bogus=1", shipline.EINVALID, "bogus"},
+		{"gs://shipline?bogus=1", shipline.EINVALID, `unknown query parameter "bogus"`},
+		{"gs://shipline?grpc=true", shipline.EINVALID, "grpc=true is not supported"},
 		{"s3://shipline?endpoint=http://127.0.0.1:1&use_path_style=true&region=us-east-1&anonymous=true", shipline.EINVALID, "cannot be reached"},
 	} {
 		s, err := store.Open(ctx, tc.url)
@@ -104,6 +121,20 @@ func TestOpenErrors(t *testing.T) {
 // clear error and leaves nothing half-visible.
 func TestS3ServerDown(t *testing.T) {
 	srv := s3test.StartServer(t, s3test.Options{})
+	s := mustOpen(t, srv.URL(""))
+	defer s.Close()
+	mv, _ := storetest.MustModule(t, "example.com/down", "v1.0.0", map[string]string{"a.go": "package down\n"})
+	srv.Stop()
+	_, err := s.PublishModule(context.Background(), mv)
+	if err == nil || !strings.Contains(err.Error(), "cannot be reached") || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("publish to a stopped server: %v; want cannot be reached, connection refused", err)
+	}
+}
+
+// TestGCSServerDown is TestS3ServerDown for gs://.
+func TestGCSServerDown(t *testing.T) {
+	srv := gcstest.Start(t)
+	srv.Setenv(t)
 	s := mustOpen(t, srv.URL(""))
 	defer s.Close()
 	mv, _ := storetest.MustModule(t, "example.com/down", "v1.0.0", map[string]string{"a.go": "package down\n"})

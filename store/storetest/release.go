@@ -29,10 +29,10 @@ func MustDist(tb testing.TB, files map[string]string) Dist {
 	d := Dist{Dir: tb.TempDir()}
 	for p, content := range files {
 		name := filepath.Join(d.Dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(name), 0o750); err != nil {
 			tb.Fatal(err)
 		}
-		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
 			tb.Fatal(err)
 		}
 		sum := sha256.Sum256([]byte(content))
@@ -86,7 +86,7 @@ func testRelease(t *testing.T, s *store.Store) {
 		t.Fatalf("OpenArtifact: %v", err)
 	}
 	data, _ := io.ReadAll(rc)
-	rc.Close()
+	_ = rc.Close() // a reader: nothing to learn from its Close
 	if string(data) != "binary" {
 		t.Errorf("OpenArtifact = %q", data)
 	}
