@@ -100,6 +100,9 @@ func within(off, n uint64, size int64) (uint64, bool) {
 	if end < off {
 		return ^uint64(0), false
 	}
+	if size < 0 {
+		return end, false // no file is shorter than empty
+	}
 	return end, end <= uint64(size)
 }
 

@@ -3,14 +3,16 @@ package binverify
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
+	"math"
 )
 
 // image is a binary's memory image as its file lays it out: enough to read
 // Go string variables by address without running it.
 type image struct {
 	r       io.ReaderAt
-	ptrSize int // 4 or 8
+	ptrSize uint64 // 4 or 8
 	order   binary.ByteOrder
 	segs    []segment
 
@@ -44,13 +46,24 @@ func (m *image) load() error {
 	data := make([][]byte, len(m.segs))
 	for i, s := range m.segs {
 		b := make([]byte, s.size)
-		if _, err := m.r.ReadAt(b, int64(s.off)); err != nil && !(err == io.EOF && len(b) == 0) {
+		if _, err := readAt(m.r, b, s.off); err != nil && !(err == io.EOF && len(b) == 0) {
 			return err
 		}
 		data[i] = b
 	}
 	m.data = data
 	return nil
+}
+
+// readAt reads len(b) bytes of r at off, an offset taken from the file's
+// own headers. The readers keep only sections and segments that lie within
+// the file, so off fits an int64; one that does not is an error rather
+// than a negative offset.
+func readAt(r io.ReaderAt, b []byte, off uint64) (int, error) {
+	if off > math.MaxInt64 {
+		return 0, fmt.Errorf("file offset %#x is beyond any file", off)
+	}
+	return r.ReadAt(b, int64(off))
 }
 
 // bytesAt returns the n bytes at addr, if one segment holds them all.
@@ -78,7 +91,7 @@ func (m *image) word(b []byte) uint64 {
 // pointerAt returns the pointer stored at addr, applying a RELATIVE
 // relocation when the file keeps the value there.
 func (m *image) pointerAt(addr uint64, relocs map[uint64]uint64) (uint64, bool) {
-	b, ok := m.bytesAt(addr, uint64(m.ptrSize))
+	b, ok := m.bytesAt(addr, m.ptrSize)
 	if !ok {
 		return 0, false
 	}
@@ -98,7 +111,7 @@ func (m *image) stringAt(addr uint64) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	lb, ok := m.bytesAt(addr+uint64(m.ptrSize), uint64(m.ptrSize))
+	lb, ok := m.bytesAt(addr+m.ptrSize, m.ptrSize)
 	if !ok {
 		return "", false
 	}
@@ -129,13 +142,14 @@ func (m *image) hasStringVar(s string) bool {
 	targets := make(map[uint64]bool)
 	for i, seg := range m.segs {
 		d := m.data[i]
-		for o := 0; ; {
+		for o := uint64(0); ; {
 			j := bytes.Index(d[o:], needle)
 			if j < 0 {
 				break
 			}
-			targets[seg.addr+uint64(o+j)] = true
-			o += j + 1
+			at := o + uint64(j)
+			targets[seg.addr+at] = true
+			o = at + 1
 		}
 	}
 	if len(targets) == 0 {
@@ -145,7 +159,7 @@ func (m *image) hasStringVar(s string) bool {
 	if m.relocs != nil {
 		relocs = m.relocs()
 	}
-	ps := uint64(m.ptrSize)
+	ps := m.ptrSize
 	want := uint64(len(s))
 	for i, seg := range m.segs {
 		if !seg.writable {

@@ -53,7 +53,10 @@ func readPE(r io.ReaderAt, size int64, t shipline.Target) (*exe, error) {
 		return x, nil
 	}
 
-	m := &image{r: r, ptrSize: bits / 8, order: binary.LittleEndian}
+	m := &image{r: r, ptrSize: 4, order: binary.LittleEndian}
+	if bits == 64 {
+		m.ptrSize = 8
+	}
 	for _, s := range f.Sections {
 		n := min(s.Size, s.VirtualSize)
 		if s.VirtualSize == 0 {

@@ -3,7 +3,9 @@ package binverify
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -82,12 +84,16 @@ func parseWasm(r io.ReaderAt, size int64) (*wasmModule, error) {
 	if v := binary.LittleEndian.Uint32(head[4:]); v != 1 {
 		return nil, notExecutable("WebAssembly binary format version %d; Go writes version 1", v)
 	}
+	if size < 0 {
+		return nil, corrupt(fmt.Errorf("negative file size %d", size))
+	}
 	mod := &wasmModule{}
+	end := uint64(size)
 	off := uint64(8)
-	for off < uint64(size) {
+	for off < end {
 		// A section: id byte, size (LEB128), contents.
-		hdr := make([]byte, min(uint64(size)-off, 11))
-		if _, err := r.ReadAt(hdr, int64(off)); err != nil && err != io.EOF {
+		hdr := make([]byte, min(end-off, 11))
+		if _, err := readAt(r, hdr, off); err != nil && err != io.EOF {
 			return nil, corrupt(err)
 		}
 		id := hdr[0]
@@ -95,13 +101,13 @@ func parseWasm(r io.ReaderAt, size int64) (*wasmModule, error) {
 		if k == 0 {
 			return nil, corrupt(errWasm)
 		}
-		start := off + 1 + uint64(k)
-		if end, ok := within(start, n, size); !ok {
-			return nil, truncated("WebAssembly section", end, size)
+		start := off + 1 + k
+		if e, ok := within(start, n, size); !ok {
+			return nil, truncated("WebAssembly section", e, size)
 		}
 		if id == wasmImportSection || id == wasmDataSection {
 			b := make([]byte, n)
-			if _, err := r.ReadAt(b, int64(start)); err != nil {
+			if _, err := readAt(r, b, start); err != nil {
 				return nil, corrupt(err)
 			}
 			var err error
@@ -169,10 +175,11 @@ func wasmData(b []byte, base uint64) ([]segment, [][]byte, error) {
 			if d.byte() != 0x41 {
 				return nil, nil, errWasm
 			}
-			addr = uint64(uint32(d.sleb()))
-			if d.byte() != 0x0b {
+			a, ok := i32Address(d.sleb())
+			if !ok || d.byte() != 0x0b {
 				return nil, nil, errWasm
 			}
+			addr = a
 		} else if flags != 1 {
 			return nil, nil, errWasm
 		}
@@ -180,21 +187,34 @@ func wasmData(b []byte, base uint64) ([]segment, [][]byte, error) {
 		off := d.off
 		d.skip(size)
 		if active && d.err == nil && size > 0 {
-			segs = append(segs, segment{addr: addr, off: base + uint64(off), size: size, writable: true})
+			segs = append(segs, segment{addr: addr, off: base + off, size: size, writable: true})
 			contents = append(contents, b[off:d.off])
 		}
 	}
 	return segs, contents, d.err
 }
 
+// i32Address returns the memory address that an i32.const offset
+// expression v gives a data segment: v as an unsigned 32-bit number. A
+// valid i32.const is a signed 32-bit number; one written as unsigned (as
+// large as 1<<32-1) is taken as the same address. Anything wider is
+// malformed, and ok is false.
+func i32Address(v int64) (addr uint64, ok bool) {
+	switch {
+	case v >= 0 && v <= math.MaxUint32:
+		return uint64(v), true
+	case v < 0 && v >= math.MinInt32:
+		return uint64(v + 1<<32), true
+	}
+	return 0, false
+}
+
 // uleb decodes an unsigned LEB128 number and returns it and its length,
-// which is 0 when b does not hold a valid one of at most 64 bits.
-func uleb(b []byte) (uint64, int) {
+// which is 0 when b does not hold a valid one of at most 10 bytes.
+func uleb(b []byte) (uint64, uint64) {
 	var v uint64
-	for i, c := range b {
-		if i == 10 {
-			return 0, 0
-		}
+	for i := uint64(0); i < 10 && i < uint64(len(b)); i++ {
+		c := b[i]
 		v |= uint64(c&0x7f) << (7 * i)
 		if c&0x80 == 0 {
 			return v, i + 1
@@ -206,12 +226,12 @@ func uleb(b []byte) (uint64, int) {
 // decoder reads WebAssembly values from b; the first error sticks.
 type decoder struct {
 	b   []byte
-	off int
+	off uint64 // always at most len(b)
 	err error
 }
 
 func (d *decoder) byte() byte {
-	if d.err != nil || d.off >= len(d.b) {
+	if d.err != nil || d.off >= uint64(len(d.b)) {
 		d.err = errWasm
 		return 0
 	}
@@ -254,11 +274,11 @@ func (d *decoder) sleb() int64 {
 }
 
 func (d *decoder) skip(n uint64) {
-	if d.err != nil || n > uint64(len(d.b)-d.off) {
+	if d.err != nil || n > uint64(len(d.b))-d.off {
 		d.err = errWasm
 		return
 	}
-	d.off += int(n)
+	d.off += n
 }
 
 func (d *decoder) bytes() []byte {

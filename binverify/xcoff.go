@@ -60,7 +60,10 @@ func readXCOFF(r io.ReaderAt, size int64, t shipline.Target) (*exe, error) {
 	if _, err := r.ReadAt(scns, start); err != nil {
 		return nil, corrupt(err)
 	}
-	m := &image{r: r, ptrSize: bits / 8, order: be}
+	m := &image{r: r, ptrSize: 4, order: be}
+	if bits == 64 {
+		m.ptrSize = 8
+	}
 	for i := range nscns {
 		s := scns[i*scnSize:]
 		name := string(trimNUL(s[:8]))

@@ -31,7 +31,7 @@ var misnamed = []string{".shipline.yml"}
 // Failing to read the file is an error wrapping the cause.
 func Load(dir string) (cfg *Config, path string, err error) {
 	path = filepath.Join(dir, FileName)
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) // #nosec G304 -- .shipline.yaml at the root of the repository being released, a fixed name in the caller's directory
 	if errors.Is(err, fs.ErrNotExist) {
 		for _, name := range misnamed {
 			alt := filepath.Join(dir, name)

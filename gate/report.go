@@ -117,6 +117,7 @@ func indent(s, prefix string) string {
 // written. Each file is written to a temporary name and renamed, so a
 // reader never sees half a report.
 func WriteFiles(dir string, s *Summary) ([]string, error) {
+	// #nosec G301 -- the reports are for people and CI to read (SARIF uploads) and are written 0644; they hold findings about the code, no secrets
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write gate reports: %w", err)
 	}

@@ -14,11 +14,31 @@ import (
 	"github.com/shipline-ci/shipline"
 )
 
+// Modes of what the release writes into the dist directory. The release's
+// files are published for everyone to download (notes, reports, the module
+// zip, the build's files), so they and their directories are readable by
+// all; the journal is not published and may quote a failed step's output
+// (go test's, say), so it is its owner's only.
+const (
+	artifactMode fs.FileMode = 0o644
+	journalMode  fs.FileMode = 0o600
+)
+
+// mkdirDist creates dir, a directory of the dist directory (or the dist
+// directory itself), and its parents.
+func mkdirDist(dir string) error {
+	return os.MkdirAll(dir, 0o755) // #nosec G301 -- the dist directory holds the release's files, published for everyone (see artifactMode)
+}
+
 // hashFile reads the finished file at slash path rel in dist once, for its
-// SHA-256 and size.
+// SHA-256 and size. rel must be a path inside dist: the paths of a resumed
+// release come from its journal, a file that is read back.
 func hashFile(dist, rel string, kind shipline.ArtifactKind) (shipline.Artifact, error) {
 	a := shipline.Artifact{Name: path.Base(rel), Path: rel, Kind: kind}
-	f, err := os.Open(filepath.Join(dist, filepath.FromSlash(rel)))
+	if !filepath.IsLocal(filepath.FromSlash(rel)) {
+		return a, shipline.Errorf(shipline.EINVALID, "%q is not a path inside the dist directory", rel)
+	}
+	f, err := os.Open(filepath.Join(dist, filepath.FromSlash(rel))) // #nosec G304 -- a file of the release's dist directory; rel is checked above to stay inside it
 	if err != nil {
 		return a, err
 	}
@@ -57,10 +77,10 @@ func checkUnchanged(dist string, arts ...shipline.Artifact) error {
 // returns it as an artifact of kind.
 func writeArtifact(dist, rel string, kind shipline.ArtifactKind, data []byte) (shipline.Artifact, error) {
 	p := filepath.Join(dist, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := mkdirDist(filepath.Dir(p)); err != nil {
 		return shipline.Artifact{}, err
 	}
-	if err := writeFileAtomic(p, data); err != nil {
+	if err := writeFileAtomic(p, data, artifactMode); err != nil {
 		return shipline.Artifact{}, err
 	}
 	return hashFile(dist, rel, kind)

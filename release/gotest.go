@@ -50,6 +50,7 @@ func GoTest(ctx context.Context, opts TestOptions) (*Coverage, error) {
 	}
 	args := append([]string{"test", "-coverprofile=" + opts.Profile}, opts.Flags...)
 	args = append(args, pkgs...)
+	// #nosec G204 -- the go command (opts.Go, or go on PATH) running the module's own tests with the flags of its .shipline.yaml, as argv without a shell; it runs the module's code anyway
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = opts.Dir
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }

@@ -63,7 +63,7 @@ func NewJournal(plan Plan, now time.Time) *Journal {
 // when there is none, and an EINVALID error when the file is not a journal
 // this version of shipline reads.
 func ReadJournal(path string) (*Journal, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) // #nosec G304 -- the journal of the dist directory the release uses (dist/release.json)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &shipline.Error{Code: shipline.ENOTFOUND, Message: "no release journal at " + path, Err: err}
 	}
@@ -86,16 +86,17 @@ func ReadJournal(path string) (*Journal, error) {
 // Write writes the journal to path atomically, creating its directory: to
 // a temporary file in the same directory, synced, then renamed over path, and the directory synced,
 // so that a reader (or a run after a crash) sees the previous journal or
-// this one, never part of one.
+// this one, never part of one. The file is readable by its owner only
+// (journalMode): a step's error may quote what the step printed.
 func (j *Journal) Write(path string) error {
 	data, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := mkdirDist(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("write the release journal: %w", err)
 	}
-	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+	if err := writeFileAtomic(path, append(data, '\n'), journalMode); err != nil {
 		return fmt.Errorf("write the release journal: %w", err)
 	}
 	return nil
@@ -183,9 +184,10 @@ func (j *Journal) summary() string {
 	return strings.Join(parts, "; ")
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed over path, then syncs the directory.
-func writeFileAtomic(path string, data []byte) error {
+// writeFileAtomic writes data to path with mode through a temporary file
+// in the same directory, synced and renamed over path, then syncs the
+// directory.
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -200,7 +202,7 @@ func writeFileAtomic(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(name, 0o644)
+		err = os.Chmod(name, mode)
 	}
 	if err == nil {
 		err = os.Rename(name, path)
@@ -209,7 +211,7 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(name)
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(dir); err == nil { // #nosec G304 -- the directory of the file just written, opened to sync it
 		d.Sync() // best effort: not every file system syncs directories
 		d.Close()
 	}

@@ -142,7 +142,7 @@ func Template(repoDir, configFile string, cfg config.Changelog) (*changelog.Temp
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(repoDir, p)
 	}
-	data, err := os.ReadFile(p)
+	data, err := os.ReadFile(p) // #nosec G304 -- the template that changelog.template in the repository's .shipline.yaml names
 	if err != nil {
 		return nil, shipline.Errorf(shipline.EINVALID, "changelog.template: %v: fix the path in %s (it is relative to the repository root)", err, configFile)
 	}

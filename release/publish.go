@@ -147,7 +147,7 @@ func (st *State) moduleZip(ctx context.Context) (*modzip.Zip, shipline.Artifact,
 	if p.Dir != "." {
 		dir = p.Dir
 	}
-	if err := os.MkdirAll(st.Dist, 0o755); err != nil {
+	if err := mkdirDist(st.Dist); err != nil {
 		return nil, shipline.Artifact{}, err
 	}
 	part := st.path("." + ModuleZipFile + ".part")
@@ -180,7 +180,7 @@ func ModuleZip(ctx context.Context, repo *gitrepo.Repo, commit, dir, path, versi
 	var opts modzip.Options
 	if dir != "" {
 		lic := filepath.Join(tmp, ".license")
-		if err := os.Mkdir(lic, 0o755); err != nil {
+		if err := os.Mkdir(lic, 0o700); err != nil {
 			return nil, err
 		}
 		// git archive fails for a path the commit does not have: then

@@ -365,7 +365,7 @@ func (r *Release) moveAside(name string) (string, error) {
 		}
 		dest = filepath.Join(base, fmt.Sprintf("%s-%d", name, i))
 	}
-	if err := os.MkdirAll(dest, 0o755); err != nil {
+	if err := mkdirDist(dest); err != nil {
 		return "", fmt.Errorf("move the dist files aside: %w", err)
 	}
 	entries, err := os.ReadDir(dist)

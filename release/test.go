@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 
 	"github.com/shipline-ci/shipline"
@@ -32,7 +31,7 @@ func (testStep) Check(ctx context.Context, st *State) error {
 }
 
 func (testStep) Run(ctx context.Context, st *State) error {
-	if err := os.MkdirAll(st.Dist, 0o755); err != nil {
+	if err := mkdirDist(st.Dist); err != nil {
 		return err
 	}
 	floor := st.Config.Release.Coverage

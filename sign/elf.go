@@ -40,14 +40,15 @@ func EmbedELF(ctx context.Context, signer Signer, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(sig) == 0 || len(sig) > maxSigSize {
-		return nil, shipline.Errorf(shipline.EINTERNAL, "elf: signer returned a %d-byte signature", len(sig))
+	n := len(sig)
+	if n == 0 || n > maxSigSize {
+		return nil, shipline.Errorf(shipline.EINTERNAL, "elf: signer returned a %d-byte signature", n)
 	}
-	out := make([]byte, 0, len(data)+len(sig)+footerSize)
+	out := make([]byte, 0, len(data)+n+footerSize)
 	out = append(out, data...)
 	out = append(out, sig...)
 	out = append(out, digest[:]...)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(sig)))
+	out = binary.BigEndian.AppendUint32(out, uint32(n))
 	return append(out, trailerMagic...), nil
 }
 

@@ -196,6 +196,46 @@ func TestEmbedELFNotELF(t *testing.T) {
 	}
 }
 
+// sizedSigner returns a signature of n bytes, as a broken or hostile
+// Signer might.
+type sizedSigner struct {
+	sign.Signer
+	n int
+}
+
+func (s sizedSigner) SignDigest(context.Context, []byte) ([]byte, error) {
+	return bytes.Repeat([]byte{0x30}, s.n), nil
+}
+
+// TestEmbedELFSignatureSize checks the bounds on the signature EmbedELF
+// writes into the trailer's 32-bit length field: the signer's output is
+// refused when it is empty or longer than 512 bytes.
+func TestEmbedELFSignatureSize(t *testing.T) {
+	s, _ := MustSigner(t)
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{
+		{0, shipline.EINTERNAL},
+		{1, ""},
+		{512, ""},
+		{513, shipline.EINTERNAL},
+	} {
+		signed, err := sign.EmbedELF(context.Background(), sizedSigner{s, tt.n}, tinyELF())
+		if tt.want != "" {
+			wantErr(t, err, tt.want, nil)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%d-byte signature: %v", tt.n, err)
+		}
+		_, sig, err := sign.SplitELF(signed)
+		if err != nil || len(sig) != tt.n {
+			t.Errorf("%d-byte signature: SplitELF = %d bytes, %v", tt.n, len(sig), err)
+		}
+	}
+}
+
 func TestEmbedTinyELF(t *testing.T) {
 	s, v := MustSigner(t)
 	signed, err := sign.EmbedELF(context.Background(), s, tinyELF())

@@ -30,7 +30,7 @@ func runProxy(args []string) error {
 	dir := filepath.Join(*cache, fmt.Sprintf("proxy-%dx%d-%s", *modules, *versions, genVersion))
 	storeDir := filepath.Join(dir, "store")
 	say("store of %d module versions in %s", total, storeDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	if err := genStore(storeDir, *modules, *versions, 4); err != nil {
@@ -49,6 +49,7 @@ func runProxy(args []string) error {
 	}
 	defer os.RemoveAll(work)
 	addrFile := filepath.Join(work, "addr")
+	// #nosec G204 -- the shipline binary under test, named by -shipline, with arguments built here; no shell
 	srv := exec.Command(*shipline, "serve-proxy", "--store", storeDir, "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--access-log", "off")
 	srv.Stderr = os.Stderr
 	if err := srv.Start(); err != nil {
@@ -65,7 +66,7 @@ func runProxy(args []string) error {
 	say("shipline serve-proxy on http://%s", addr)
 
 	empty := filepath.Join(work, "empty") // no go.mod: go mod download of explicit versions
-	if err := os.Mkdir(empty, 0o755); err != nil {
+	if err := os.Mkdir(empty, 0o700); err != nil {
 		return err
 	}
 	download := func(id, label, goproxy string) command {
@@ -103,6 +104,7 @@ func runProxy(args []string) error {
 func waitAddr(name string, srv *exec.Cmd) (string, error) {
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
+		// #nosec G304 -- the --addr-file this benchmark told serve-proxy to write in its own run directory
 		if data, err := os.ReadFile(name); err == nil && strings.HasSuffix(string(data), "\n") {
 			return strings.TrimSpace(string(data)), nil
 		}

@@ -42,7 +42,7 @@ func runSync(args []string) error {
 	dir := filepath.Join(*cache, fmt.Sprintf("sync-%dx%d-%s", *modules, *versions, genVersion))
 	src := filepath.Join(dir, "src")
 	say("store of %d module versions in %s", total, src)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	if err := genStore(src, *modules, *versions, 1); err != nil {
@@ -72,7 +72,7 @@ func runSync(args []string) error {
 			}
 			// Hard links: the store writes by rename, so the copies
 			// never share a change.
-			return exec.Command("cp", "-al", from, dst).Run()
+			return exec.Command("cp", "-al", from, dst).Run() // #nosec G204 -- cp of two directories of this benchmark's cache and run directory, as argv without a shell
 		}
 	}
 	env := cleanEnv()
@@ -91,7 +91,7 @@ func runSync(args []string) error {
 	if err := sameFiles(src, dst); err != nil {
 		return fmt.Errorf("after a sync: %v", err)
 	}
-	if err := exec.Command("cp", "-al", dst, synced).Run(); err != nil {
+	if err := exec.Command("cp", "-al", dst, synced).Run(); err != nil { // #nosec G204 -- cp between two directories of this benchmark's run directory, as argv without a shell
 		return err
 	}
 
@@ -120,8 +120,15 @@ func runSync(args []string) error {
 // versions, with the list and @latest of their modules rewritten, and
 // returns the missing objects' paths relative to the store and how many
 // modules they are in.
+//
+// The pick is seeded, not secure, on purpose: the same flags must make the
+// same mirror, so that runs on different days compare.
 func makeMirror(src, dir string, modules, versions, missing int) (objects []string, touched int, err error) {
-	r := rand.New(rand.NewPCG(1, uint64(missing)))
+	// Picking more versions than there are would never end.
+	if missing < 1 || modules < 1 || versions < 1 || missing > modules*versions {
+		return nil, 0, fmt.Errorf("cannot pick %d missing versions of %d modules × %d versions", missing, modules, versions)
+	}
+	r := rand.New(rand.NewPCG(1, uint64(missing))) // #nosec G404 -- a reproducible benchmark fixture, not a secret (see above)
 	picked := map[int]bool{}
 	for len(picked) < missing {
 		picked[r.IntN(modules*versions)] = true
@@ -142,7 +149,7 @@ func makeMirror(src, dir string, modules, versions, missing int) (objects []stri
 	}
 	say("making the mirror %s", dir)
 	os.RemoveAll(dir)
-	if err := exec.Command("cp", "-al", src, dir).Run(); err != nil {
+	if err := exec.Command("cp", "-al", src, dir).Run(); err != nil { // #nosec G204 -- cp between two directories of this benchmark's cache, as argv without a shell
 		return nil, 0, err
 	}
 	for _, o := range objects {
@@ -161,21 +168,23 @@ func makeMirror(src, dir string, modules, versions, missing int) (objects []stri
 			return nil, 0, err
 		}
 	}
-	return objects, len(mods), os.WriteFile(dir+".done", []byte(dir+"\n"), 0o644)
+	return objects, len(mods), os.WriteFile(dir+".done", []byte(dir+"\n"), 0o600)
 }
 
 // sameFiles checks that every file of a is in b with the same content.
+// Both are this benchmark's own trees, which nothing else changes while it
+// compares them.
 func sameFiles(a, b string) error {
 	return filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, _ := filepath.Rel(a, p)
-		x, err := os.ReadFile(p)
+		x, err := os.ReadFile(p) // #nosec G304 G122 -- a file of this benchmark's own generated store (see above), not a tree another user can change
 		if err != nil {
 			return err
 		}
-		y, err := os.ReadFile(filepath.Join(b, rel))
+		y, err := os.ReadFile(filepath.Join(b, rel)) // #nosec G304 -- the same file in the mirror this benchmark synced
 		if err != nil {
 			return err
 		}

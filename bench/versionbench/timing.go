@@ -58,6 +58,7 @@ func runTime(args []string) error {
 		if len(argv) == 0 {
 			return fmt.Errorf("%s: empty command", name)
 		}
+		// #nosec G204 -- timing the command lines that versions.sh and builds.sh pass is this subcommand's job (it stands in for hyperfine); run as argv, never through a shell
 		cmd := exec.Command(argv[0], argv[1:]...) // nil Stdout, Stderr: /dev/null
 		if stdout != nil {
 			cmd.Stdout = stdout
@@ -81,5 +82,5 @@ func runTime(args []string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(*exportJSON, append(b, '\n'), 0o644)
+	return os.WriteFile(*exportJSON, append(b, '\n'), 0o600)
 }

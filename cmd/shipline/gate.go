@@ -204,7 +204,7 @@ func (m *Main) gateModule(ws *workspace, flag string) (*gate.Module, error) {
 		top = r
 	}
 	for d := abs; ; d = filepath.Dir(d) {
-		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		data, err := os.ReadFile(filepath.Join(d, "go.mod")) // #nosec G304 -- the go.mod of the module directory the user chose (--module, or where they stand) or of its parents
 		switch {
 		case err == nil:
 			path := modfile.ModulePath(data)
@@ -237,6 +237,11 @@ func (m *Main) runGate(ctx context.Context, f gateFlags) error {
 	mod, err := m.gateModule(ws, f.module)
 	if err != nil {
 		return err
+	}
+	if loadsPackages(names) {
+		if _, err := pinGoToolchain(ctx, mod.Dir); err != nil {
+			return err
+		}
 	}
 	gates, err := m.gates(ws, names, f)
 	if err != nil {

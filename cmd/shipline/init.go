@@ -62,7 +62,7 @@ func (m *Main) runInit(ctx context.Context, module string, force bool) error {
 		return shipline.Errorf(shipline.ECONFLICT, "%s exists: shipline init does not replace it; pass --force to overwrite it (what it says now is lost), or check it with 'shipline config validate'", relTo(m.workDir(), ic.Path))
 	}
 	tmp := ic.Path + ".tmp"
-	if err := os.WriteFile(tmp, ic.File, 0o644); err != nil {
+	if err := os.WriteFile(tmp, ic.File, 0o644); err != nil { // #nosec G306 -- .shipline.yaml is configuration to commit to the repository, for everyone to read; it holds no secrets
 		return err
 	}
 	if err := os.Rename(tmp, ic.Path); err != nil {

@@ -168,7 +168,7 @@ func (m *Main) path(p string) string {
 // so an old key is never left half overwritten nor with a wider mode.
 func writeKeyFile(path string, data []byte, mode os.FileMode, replace bool) error {
 	if !replace {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode) // #nosec G304 -- the key file named by --output-key-prefix, created new (O_EXCL) with the mode the caller gives: 0600 for the private key
 		if errors.Is(err, fs.ErrExist) {
 			return shipline.Errorf(shipline.ECONFLICT, "%s already exists; pass --force to replace it", path)
 		} else if err != nil {

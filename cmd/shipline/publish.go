@@ -124,7 +124,7 @@ func (m *Main) runPublish(ctx context.Context, f publishFlags) error {
 	}
 	defer os.RemoveAll(tmp)
 	tree := filepath.Join(tmp, "tree")
-	if err := os.Mkdir(tree, 0o755); err != nil {
+	if err := os.Mkdir(tree, 0o700); err != nil {
 		return err
 	}
 	// The whole tree: a module in a subdirectory also takes the top's
@@ -266,7 +266,7 @@ type distManifest struct {
 // readDist reads the artifacts.json of a dist directory and checks that it
 // was built from the commit and version being published.
 func readDist(dir, module, version, commit string) (*store.Release, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "artifacts.json"))
+	data, err := os.ReadFile(filepath.Join(dir, "artifacts.json")) // #nosec G304 -- the artifacts.json of the --dist directory the user named
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, shipline.Errorf(shipline.EINVALID, "--dist %s has no artifacts.json: build the release into it first (shipline build --dist %s)", dir, dir)
 	}

@@ -227,6 +227,11 @@ func (m *Main) releaseGates(ws *workspace) release.GateFactory {
 				names = append(names, n)
 			}
 		}
+		if loadsPackages(names) {
+			if _, err := pinGoToolchain(ctx, mod.Dir); err != nil {
+				return nil, err
+			}
+		}
 		return m.gates(ws, names, gateFlags{})
 	}
 }

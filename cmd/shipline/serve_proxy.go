@@ -102,7 +102,11 @@ func (m *Main) runServeProxy(ctx context.Context, f serveProxyFlags) error {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(m.workDir(), name)
 		}
-		file, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		// Readable by its owner only: the log holds the clients' addresses
+		// and the module paths they ask for, which may be private. An
+		// existing file keeps its mode, so an operator who wants it shared
+		// creates it first.
+		file, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600) // #nosec G304 -- the access log file named by --access-log
 		if err != nil {
 			return shipline.Errorf(shipline.EINVALID, "--access-log: %v", err)
 		}
@@ -168,7 +172,7 @@ func (m *Main) pathArg(name string) string {
 // never sees a part.
 func writeAddrFile(name string, data []byte) error {
 	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := os.WriteFile(tmp, data, 0o644); err != nil { // #nosec G306 -- the file tells other programs where to connect: an address, nothing secret
 		return err
 	}
 	return os.Rename(tmp, name)

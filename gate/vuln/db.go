@@ -139,8 +139,12 @@ func BuildDB(ctx context.Context, from, out string, opts BuildOptions) (*DBInfo,
 			return nil, shipline.Errorf(shipline.ECONFLICT, "vulnerability database output %s is not empty and holds no database: choose an empty or new directory", out)
 		}
 	}
+	// The database is public data (the OSV entries of the Go vulnerability
+	// database) made to be shared: given to govulncheck or served over
+	// HTTP ('shipline gate vulndb build'), so it is readable by all. The
+	// gate's own cache is kept private by privateDir instead.
 	parent := filepath.Dir(filepath.Clean(out))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o755); err != nil { // #nosec G301 -- the directory of the --out database, which is public data meant to be shared (see above)
 		return nil, fmt.Errorf("build vulnerability database: %w", err)
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".tmp-*")
@@ -152,7 +156,7 @@ func BuildDB(ctx context.Context, from, out string, opts BuildOptions) (*DBInfo,
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(tmp, 0o755); err != nil { // #nosec G302 -- a directory (needs x), made readable by all because the database is public data meant to be shared (see above)
 		return nil, err
 	}
 	// Replace out: move the old one aside first, so that a failed rename
@@ -197,7 +201,7 @@ func readOSVDir(ctx context.Context, dir string) ([]*osvEntry, map[string][]byte
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := os.ReadFile(filepath.Join(dir, name)) // #nosec G304 -- an OSV file listed in the directory the user gave as the vulnerability database
 		if err != nil {
 			return nil, nil, shipline.Errorf(shipline.EINVALID, "vulnerability database %s: %v", dir, err)
 		}
@@ -244,7 +248,7 @@ func parseOSV(b []byte) (*osvEntry, error) {
 // writeDB writes the database of entries into dir.
 func writeDB(ctx context.Context, dir string, entries []*osvEntry, raw map[string][]byte, opts BuildOptions) (*DBInfo, error) {
 	for _, d := range []string{"index", "ID"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil { // #nosec G301 -- part of a database of public data meant to be shared (see BuildDB)
 			return nil, err
 		}
 	}
@@ -347,7 +351,7 @@ func semverLess(a, b string) bool {
 }
 
 func writeJSONFile(path string, b []byte, gz bool) error {
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil { // #nosec G306 -- part of a database of public data meant to be shared (see BuildDB)
 		return err
 	}
 	if !gz {
@@ -361,7 +365,7 @@ func writeJSONFile(path string, b []byte, gz bool) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return os.WriteFile(path+".gz", buf.Bytes(), 0o644)
+	return os.WriteFile(path+".gz", buf.Bytes(), 0o644) // #nosec G306 -- part of a database of public data meant to be shared (see BuildDB)
 }
 
 // isV1 reports whether dir holds a v1 database.
@@ -375,7 +379,7 @@ func checkV1(dir string) (*DBInfo, error) {
 	bad := func(format string, args ...any) error {
 		return shipline.Errorf(shipline.EINVALID, "vulnerability database %s is malformed: %s; rebuild it with 'shipline gate vulndb build'", dir, fmt.Sprintf(format, args...))
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "index", "db.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "index", "db.json")) // #nosec G304 -- the index of the database directory the user configured, or of the gate's private cache
 	if err != nil {
 		return nil, bad("index/db.json: %v", unwrapPath(err))
 	}
@@ -383,7 +387,7 @@ func checkV1(dir string) (*DBInfo, error) {
 	if err := json.Unmarshal(b, &db); err != nil {
 		return nil, bad("index/db.json: %v", err)
 	}
-	b, err = os.ReadFile(filepath.Join(dir, "index", "modules.json"))
+	b, err = os.ReadFile(filepath.Join(dir, "index", "modules.json")) // #nosec G304 -- as db.json above
 	if err != nil {
 		return nil, bad("index/modules.json: %v", unwrapPath(err))
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,69 @@ func TestLatestFix(t *testing.T) {
 			t.Errorf("%s: latestFix = %q, want %q", tt.name, got, tt.want)
 		}
 	}
+}
+
+// TestCacheDirPrivate checks the cache directory OpenDB indexes OSV files
+// in: made 0700, tightened when others can write it, and refused when it
+// is not a directory or belongs to another user, since a database planted
+// there would decide what the gate reports.
+func TestCacheDirPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no file owners and modes to check on Windows")
+	}
+	ctx := context.Background()
+	osv := mustOSV(t)
+	mode := func(dir string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+
+	t.Run("made private", func(t *testing.T) {
+		cache := filepath.Join(t.TempDir(), "shipline", "vulndb")
+		if _, err := OpenDB(ctx, osv, cache, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := mode(cache); got != 0o700 {
+			t.Errorf("new cache directory mode %v, want 0700", got)
+		}
+	})
+	t.Run("writable by others", func(t *testing.T) {
+		cache := t.TempDir()
+		if err := os.Chmod(cache, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := OpenDB(ctx, osv, cache, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := mode(cache); got != 0o700 {
+			t.Errorf("cache directory mode %v after OpenDB, want 0700", got)
+		}
+	})
+	t.Run("a file", func(t *testing.T) {
+		cache := filepath.Join(t.TempDir(), "file")
+		os.WriteFile(cache, nil, 0o600)
+		_, err := OpenDB(ctx, osv, cache, nil)
+		if shipline.ErrorCode(err) != shipline.EINVALID {
+			t.Errorf("error = %v, want invalid", err)
+		}
+	})
+	t.Run("another user's", func(t *testing.T) {
+		if os.Getuid() != 0 {
+			t.Skip("making a directory of another user needs root")
+		}
+		cache := t.TempDir()
+		if err := os.Chown(cache, 65534, 65534); err != nil {
+			t.Skip(err)
+		}
+		_, err := OpenDB(ctx, osv, cache, nil)
+		if shipline.ErrorCode(err) != shipline.EINVALID || !strings.Contains(err.Error(), "belongs to another user (uid 65534)") {
+			t.Errorf("error = %v, want invalid: belongs to another user", err)
+		}
+	})
 }
 
 func TestOpenDB(t *testing.T) {

@@ -107,6 +107,9 @@ func openDir(ctx context.Context, dir, cacheDir string) (*DB, error) {
 	if cacheDir == "" {
 		return nil, shipline.Errorf(shipline.EINVALID, "vulnerability database %s holds OSV files, which need indexing, and there is no cache directory to index them in", dir)
 	}
+	if err := privateDir(cacheDir); err != nil {
+		return nil, err
+	}
 	key, err := contentKey(abs)
 	if err != nil {
 		return nil, shipline.Errorf(shipline.EINVALID, "vulnerability database %s: %v", dir, err)
@@ -158,9 +161,45 @@ func findVulnDBModule(ctx context.Context, env []string) (string, error) {
 	return filepath.Join(best, "data", "osv"), nil
 }
 
+// privateDir makes the cache directory dir (mode 0700) when it is
+// missing, and checks that it is a directory of this user that no other
+// user can write. A database found in the cache is used as it is, and it
+// decides what the gate reports: another user must not be able to plant
+// one, as they could in a directory of the shared temporary directory
+// (the cache when there is no user cache directory) that they made first.
+// A directory of this user's that others can write is made 0700.
+func privateDir(dir string) error {
+	bad := func(format string, args ...any) error {
+		return shipline.Errorf(shipline.EINVALID, "vulnerability database cache %s: %s: the cache must be a directory of yours that only you can write", dir, fmt.Sprintf(format, args...))
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return bad("%v", unwrapPath(err))
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return bad("%v", unwrapPath(err))
+	}
+	if !fi.IsDir() {
+		return bad("not a directory")
+	}
+	owner, ok := fileOwner(fi)
+	if !ok {
+		return nil // no owners and modes to check (Windows)
+	}
+	if owner != os.Getuid() {
+		return bad("it belongs to another user (uid %d)", owner)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil { // #nosec G302 -- dir is a directory, which needs x to be used: 0700 is its owner's only
+			return bad("others can write it: %v", unwrapPath(err))
+		}
+	}
+	return nil
+}
+
 // goEnv returns the value of a go env variable.
 func goEnv(ctx context.Context, env []string, name string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", name)
+	cmd := exec.CommandContext(ctx, "go", "env", name) // #nosec G204 -- 'go env' of a variable name this package passes (GOMODCACHE), without a shell
 	cmd.Env = env
 	out, err := cmd.Output()
 	if err != nil {

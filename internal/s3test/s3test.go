@@ -53,7 +53,7 @@ func StartServer(tb testing.TB, opts Options) *Server {
 	if opts.Hang != "" {
 		args = append(args, "-hang", opts.Hang)
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) // #nosec G204 -- the fakes3 binary this package built, with flags it builds, for a test
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		tb.Fatal(err)
@@ -157,6 +157,7 @@ func binary(tb testing.TB) string {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		// #nosec G204 -- go build of this module's own fakes3 command into a MkdirTemp directory, for tests
 		cmd := exec.Command("go", "build", "-o", dir, "github.com/shipline-ci/shipline/internal/s3test/fakes3")
 		cmd.Dir = sourceDir()
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -58,7 +58,7 @@ const (
 )
 
 // palette colours step names; a name always gets the same colour.
-var palette = []string{"\x1b[36m", "\x1b[35m", "\x1b[34m", "\x1b[96m", "\x1b[95m", "\x1b[94m"}
+var palette = [...]string{"\x1b[36m", "\x1b[35m", "\x1b[34m", "\x1b[96m", "\x1b[95m", "\x1b[94m"}
 
 func (p *Printer) name(step string) string {
 	if !p.Color {

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -43,6 +44,11 @@ const MinLen = 4
 // chunk bounds how much of one Write is processed at a time, and so the
 // Writer's memory.
 const chunk = 32 << 10
+
+// maxFormBytes bounds the total length of the forms of a Set's secrets:
+// the automaton has at most one state per byte of them plus the root, and
+// numbers its states and edges with int32s.
+const maxFormBytes = math.MaxInt32 - 1
 
 // Set is a compiled set of secrets. It is immutable and safe for concurrent
 // use; each stream needs its own Writer.
@@ -79,23 +85,37 @@ type Set struct {
 // (reversed, case-changed, compressed).
 //
 // New returns an error, naming the secret by its position, for a secret
-// shorter than MinLen bytes; duplicates are fine. New with no secrets returns
-// a Set that masks nothing.
+// shorter than MinLen bytes, and an error for secrets whose forms take more
+// than 2 GiB in all; duplicates are fine. New with no secrets returns a Set
+// that masks nothing.
 func New(secrets ...string) (*Set, error) {
+	return newSet(maxFormBytes, secrets)
+}
+
+// newSet is New with limit as the most bytes the forms may take in all.
+func newSet(limit int, secrets []string) (*Set, error) {
 	var patterns [][]byte
+	total := 0
 	seen := map[string]bool{}
 	add := func(p []byte) {
 		if len(p) >= MinLen && !seen[string(p)] {
 			seen[string(p)] = true
 			patterns = append(patterns, p)
+			total += len(p)
 		}
 	}
 	for i, s := range secrets {
 		if len(s) < MinLen {
 			return nil, fmt.Errorf("secret #%d is %d bytes long: secrets must be at least %d bytes", i+1, len(s), MinLen)
 		}
+		if len(s) > limit {
+			return nil, fmt.Errorf("secret #%d is %d bytes long: secrets and their forms must take at most %d bytes in all", i+1, len(s), limit)
+		}
 		for _, p := range forms([]byte(s)) {
 			add(p)
+		}
+		if total > limit {
+			return nil, fmt.Errorf("secrets #1 to #%d take %d bytes in all their forms: at most %d fit", i+1, total, limit)
 		}
 	}
 	return compile(patterns), nil
@@ -164,7 +184,9 @@ func jsonString(s string, html bool) string {
 // compile builds the automaton for patterns: a trie with fail links, its
 // root as a full table (most bytes of a log leave the automaton at the
 // root) and every other state with a sorted list of its children, so that
-// memory grows with the total length of the patterns only.
+// memory grows with the total length of the patterns only. The patterns
+// take at most maxFormBytes in all (New checks), so the numbers of states
+// and edges, counted in int32s, do not overflow.
 func compile(patterns [][]byte) *Set {
 	type node struct {
 		children map[byte]int32
@@ -172,12 +194,14 @@ func compile(patterns [][]byte) *Set {
 		longest  int32
 	}
 	nodes := []node{{}}
+	states := int32(1)
 	for _, p := range patterns {
 		st := int32(0)
 		for _, b := range p {
 			next, ok := nodes[st].children[b]
 			if !ok {
-				next = int32(len(nodes))
+				next = states
+				states++
 				if nodes[st].children == nil {
 					nodes[st].children = map[byte]int32{}
 				}
@@ -186,7 +210,7 @@ func compile(patterns [][]byte) *Set {
 			}
 			st = next
 		}
-		nodes[st].longest = int32(len(p))
+		nodes[st].longest = nodes[st].depth // the length of p
 	}
 	s := &Set{patterns: patterns}
 	for _, p := range patterns {
@@ -198,17 +222,19 @@ func compile(patterns [][]byte) *Set {
 	s.longest = make([]int32, n)
 	s.edges = make([]int32, n+1)
 	// Number the children of each state in one flat, sorted array.
+	edges := int32(0)
 	for i, nd := range nodes {
 		s.depth[i] = nd.depth
 		s.longest[i] = nd.longest
-		s.edges[i] = int32(len(s.label))
+		s.edges[i] = edges
 		keys := slices.Sorted(maps.Keys(nd.children))
 		for _, b := range keys {
 			s.label = append(s.label, b)
 			s.next = append(s.next, nd.children[b])
+			edges++
 		}
 	}
-	s.edges[n] = int32(len(s.label))
+	s.edges[n] = edges
 	for b, v := range nodes[0].children {
 		s.root[b] = v
 	}
@@ -237,7 +263,7 @@ func (s *Set) step(st int32, b byte) int32 {
 				return s.next[lo]
 			}
 		} else if i, ok := slices.BinarySearch(s.label[lo:hi], b); ok {
-			return s.next[lo+int32(i)]
+			return s.next[lo:hi][i]
 		}
 		st = s.fail[st]
 	}

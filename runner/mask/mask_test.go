@@ -95,6 +95,53 @@ func TestTooShort(t *testing.T) {
 	}
 }
 
+// TestTooLong checks the bound on the total length of the forms, which
+// keeps the automaton's int32 state numbers from overflowing; the real
+// bound is 2 GiB, so the test lowers it.
+func TestTooLong(t *testing.T) {
+	one, err := New("0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int
+	for _, p := range one.patterns {
+		total += len(p)
+	}
+	for _, tt := range []struct {
+		name    string
+		limit   int
+		secrets []string
+		wantErr string
+	}{
+		{"at the limit", total, []string{"0123456789"}, ""},
+		{"duplicates count once", total, []string{"0123456789", "0123456789"}, ""},
+		{"one byte over", total - 1, []string{"0123456789"}, "secrets #1 to #1 take"},
+		{"the second secret", total, []string{"0123456789", "abcdefghij"}, "secrets #1 to #2 take"},
+		{"a secret longer than the limit", 8, []string{"0123456789"}, "secret #1 is 10 bytes long"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := newSet(tt.limit, tt.secrets)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("newSet(%d) = %v", tt.limit, err)
+				}
+				if got := s.String("x0123456789x"); got != "x***x" {
+					t.Errorf("String = %q, want x***x", got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("newSet(%d) error = %v, want one containing %q", tt.limit, err, tt.wantErr)
+			}
+			for _, secret := range tt.secrets {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q shows the secret", err)
+				}
+			}
+		})
+	}
+}
+
 func TestEmptySet(t *testing.T) {
 	s := mustNew(t)
 	if got := s.String("anything"); got != "anything" {

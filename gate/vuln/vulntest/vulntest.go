@@ -67,7 +67,7 @@ func WriteProxy(dir string, ar *txtar.Archive) ([]module.Version, error) {
 			return nil, err
 		}
 		vdir := filepath.Join(dir, filepath.FromSlash(esc), "@v")
-		if err := os.MkdirAll(vdir, 0o755); err != nil {
+		if err := os.MkdirAll(vdir, 0o700); err != nil {
 			return nil, err
 		}
 		var zbuf bytes.Buffer
@@ -76,7 +76,7 @@ func WriteProxy(dir string, ar *txtar.Archive) ([]module.Version, error) {
 		}
 		info, _ := json.Marshal(map[string]any{"Version": mv.Version, "Time": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 		for name, data := range map[string][]byte{ev + ".zip": zbuf.Bytes(), ev + ".mod": m.gomod, ev + ".info": info} {
-			if err := os.WriteFile(filepath.Join(vdir, name), data, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(vdir, name), data, 0o600); err != nil {
 				return nil, err
 			}
 		}
@@ -85,7 +85,7 @@ func WriteProxy(dir string, ar *txtar.Archive) ([]module.Version, error) {
 	}
 	for vdir, vs := range versions {
 		semver.Sort(vs)
-		if err := os.WriteFile(filepath.Join(vdir, "list"), []byte(strings.Join(vs, "\n")+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(vdir, "list"), []byte(strings.Join(vs, "\n")+"\n"), 0o600); err != nil {
 			return nil, err
 		}
 	}
@@ -142,10 +142,10 @@ func ExtractDir(dir string, ar *txtar.Archive, prefix string) error {
 			continue
 		}
 		p := filepath.Join(dir, filepath.FromSlash(rest))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+		if err := os.WriteFile(p, f.Data, 0o600); err != nil {
 			return err
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -69,7 +70,10 @@ func main() {
 		<-c
 		os.Exit(0)
 	}()
-	log.Fatal(http.Serve(ln, handler))
+	// No ReadTimeout or WriteTimeout: -hang holds a request open on
+	// purpose until its client goes away.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.Serve(ln))
 }
 
 // hanger hangs the first matching PUT until its client goes away.
