@@ -1,20 +1,15 @@
 // Package s3test starts an S3 server for tests: the fakes3 program in this
 // directory (gofakes3, in memory), built with the go command and run as a
-// separate process on 127.0.0.1 with a random port.
+// separate process on 127.0.0.1 with a random port (see internal/testproc).
 package s3test
 
 import (
-	"bufio"
-	"io"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shipline-ci/shipline/internal/testproc"
 )
 
 // Bucket is the bucket every server starts with.
@@ -31,10 +26,7 @@ type Options struct {
 type Server struct {
 	Endpoint string // http://127.0.0.1:PORT
 
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines chan string
-	once  sync.Once
+	proc *testproc.Process
 }
 
 // Start runs an S3 server for the test and returns its endpoint; the server
@@ -48,35 +40,13 @@ func Start(tb testing.TB) (endpoint string) {
 // the test ends, or on Stop.
 func StartServer(tb testing.TB, opts Options) *Server {
 	tb.Helper()
-	bin := binary(tb)
+	bin := testproc.Build(tb, "github.com/shipline-ci/shipline/internal/s3test/fakes3")
 	args := []string{"-buckets", Bucket}
 	if opts.Hang != "" {
 		args = append(args, "-hang", opts.Hang)
 	}
-	cmd := exec.Command(bin, args...) // #nosec G204 -- the fakes3 binary this package built, with flags it builds, for a test
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start fakes3: %v", err)
-	}
-	s := &Server{cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
-	tb.Cleanup(s.Stop)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			s.lines <- sc.Text()
-		}
-		close(s.lines)
-	}()
-	line := s.next(tb, "endpoint ", 30*time.Second)
-	s.Endpoint = strings.TrimPrefix(line, "endpoint ")
+	s := &Server{proc: testproc.Start(tb, bin, args...)}
+	s.Endpoint = strings.TrimPrefix(s.proc.Next(tb, "endpoint ", 30*time.Second), "endpoint ")
 	return s
 }
 
@@ -104,75 +74,8 @@ func URL(endpoint, prefix string) string {
 // returns the request's path.
 func (s *Server) WaitHang(tb testing.TB, timeout time.Duration) string {
 	tb.Helper()
-	return strings.TrimPrefix(s.next(tb, "hang ", timeout), "hang ")
-}
-
-func (s *Server) next(tb testing.TB, prefix string, timeout time.Duration) string {
-	tb.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case line, ok := <-s.lines:
-			if !ok {
-				tb.Fatalf("fakes3 exited before printing %q", prefix)
-			}
-			if strings.HasPrefix(line, prefix) {
-				return line
-			}
-		case <-deadline:
-			tb.Fatalf("fakes3 did not print %q within %s", prefix, timeout)
-		}
-	}
+	return strings.TrimPrefix(s.proc.Next(tb, "hang ", timeout), "hang ")
 }
 
 // Stop stops the server; requests to its endpoint fail from then on.
-func (s *Server) Stop() {
-	s.once.Do(func() {
-		s.stdin.Close()
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	})
-}
-
-// sourceDir is the directory of this file, inside the module.
-func sourceDir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(file)
-}
-
-var build struct {
-	sync.Mutex
-	dir   string
-	users int
-}
-
-// binary builds the fakes3 program once while any test of the process
-// uses it, and removes it when the last of those tests ends.
-func binary(tb testing.TB) string {
-	tb.Helper()
-	build.Lock()
-	defer build.Unlock()
-	if build.users == 0 {
-		dir, err := os.MkdirTemp("", "shipline-s3test-")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		// #nosec G204 -- go build of this module's own fakes3 command into a MkdirTemp directory, for tests
-		cmd := exec.Command("go", "build", "-o", dir, "github.com/shipline-ci/shipline/internal/s3test/fakes3")
-		cmd.Dir = sourceDir()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			os.RemoveAll(dir)
-			tb.Fatalf("go build fakes3: %v\n%s", err, out)
-		}
-		build.dir = dir
-	}
-	build.users++
-	tb.Cleanup(func() {
-		build.Lock()
-		defer build.Unlock()
-		if build.users--; build.users == 0 {
-			os.RemoveAll(build.dir)
-		}
-	})
-	return filepath.Join(build.dir, "fakes3")
-}
+func (s *Server) Stop() { s.proc.Stop() }
