@@ -11,8 +11,9 @@
 #                       archives, checksums; nothing published)
 #   floor               a shell script running the same go build commands,
 #                       two at a time (xargs -P 2)
-#   floor-archives      the same script, also archiving each binary and
-#                       hashing every file (sha256sum)
+#   floor-archives      the same script, also archiving each binary (tar and
+#                       gzip, zip for windows, at Shipline's default
+#                       compression level) and hashing every file (sha256sum)
 #
 # for the default matrix plus linux/arm/v7 and linux/mips64le, every tool
 # building 2 targets at a time; then it replaces the "Builds" section of
@@ -46,6 +47,9 @@ goreleaser_version=v2.15.1
 fzf_module=github.com/junegunn/fzf
 fzf_version=v0.65.2
 targets=(linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 linux/arm/v7 linux/mips64le)
+# Shipline's default archive.compression-level (config.DefaultCompressionLevel),
+# which the floor with archives gives gzip and zip: the same work.
+archive_level=2
 
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
@@ -224,10 +228,10 @@ write_floor() { # write_floor PROJECT SCRIPT DIST
     # shellcheck disable=SC2016 # backquotes for the reader
     printf '# The floor for building %s: the go build commands that `shipline build` runs,\n' "$p"
     printf '# %s at a time (xargs -P %s). With "archives", each job also writes the\n' "$par" "$par"
-    printf '# archive of its binary (tar -czf, or zip for windows, with LICENSE* and\n'
-    printf '# README*), and a sha256sum of every file follows.\n'
+    printf '# archive of its binary (tar | gzip -%s, or zip -%s for windows, with LICENSE*\n' "$archive_level" "$archive_level"
+    printf '# and README*), and a sha256sum of every file follows.\n'
     printf 'set -euo pipefail\n'
-    printf 'src=%q dist=%q main=%q bin=%q version=%q par=%q\n' "${src[$p]}" "$dist" "${main[$p]}" "${bin[$p]}" "$version" "$par"
+    printf 'src=%q dist=%q main=%q bin=%q version=%q par=%q level=%q\n' "${src[$p]}" "$dist" "${main[$p]}" "${bin[$p]}" "$version" "$par" "$archive_level"
     printf 'ldflags=%q\n' "-s -w -X main.version=$version -X main.commit=$commit -X main.date=$date -buildid="
     cat <<'EOF'
 cd "$src"
@@ -241,9 +245,9 @@ if [[ "${1:-}" == job ]]; then # job ARCHIVES GOOS GOARCH VARIANT_ENV DIR_SUFFIX
   shopt -s nullglob
   docs=(LICENSE* README*)
   if [[ "$goos" == windows ]]; then
-    zip -q -j -X "$dist/${bin}_${version}_$suffix.zip" "$dist/${bin}_$suffix/$name" "${docs[@]}"
+    zip -q -j -X "-$level" "$dist/${bin}_${version}_$suffix.zip" "$dist/${bin}_$suffix/$name" "${docs[@]}"
   else
-    tar -czf "$dist/${bin}_${version}_$suffix.tar.gz" -C "$dist/${bin}_$suffix" "$name" -C "$src" "${docs[@]}"
+    tar -cf - -C "$dist/${bin}_$suffix" "$name" -C "$src" "${docs[@]}" | gzip "-$level" >"$dist/${bin}_${version}_$suffix.tar.gz"
   fi
   exit 0
 fi
@@ -446,6 +450,7 @@ fi
   echo "GORELEASER_VERSION=$goreleaser_version"
   echo "SHIPLINE_REV=$shipline_rev"
   echo "SHIPLINE_FLAGS=${shipline_flags[*]}"
+  echo "ARCHIVE_LEVEL=$archive_level"
   echo "LOAD_START=$load_before"
   echo "LOAD_MIN=$load_min"
   echo "LOAD_MAX=$load_max"
@@ -462,6 +467,9 @@ fi
     echo "RUNS_$p=${project_runs[$p]}"
     if [[ -f "${src[$p]}/.shipline.yaml" ]]; then
       echo "CONFIG_$p=the repository's .shipline.yaml (its targets replaced by --targets)"
+      if grep -q 'compression-level' "${src[$p]}/.shipline.yaml"; then
+        notes+=("$p's .shipline.yaml sets archive.compression-level, so Shipline's archives of $p are not at level $archive_level, unlike the floor's")
+      fi
     else
       echo "CONFIG_$p=none (Shipline's defaults)"
     fi

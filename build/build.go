@@ -12,22 +12,31 @@
 //     target matrix checked against the toolchain, and a C compiler per
 //     target for cgo builds.
 //  3. Run checks everything else that can fail before a build starts (the
-//     ldflags templates, the C compilers, the archive files, the dist
-//     directory), then builds the targets concurrently. Each target is
-//     built with go build, verified (Options.Verify), sealed
+//     ldflags templates, the C compilers, the archive files and level, the
+//     dist directory), then builds the targets concurrently. Each target
+//     is built with go build, verified (Options.Verify), sealed
 //     (Options.Seal: signatures embedded in the binary) and verified
-//     again, hashed, archived, and its archive hashed. Then Run writes
+//     again, then archived, and Options.AttachTarget adds files about it
+//     (an SBOM, signatures) while the next targets build. Then Run writes
 //     checksums.txt, lets Options.Attach add files that cover what is
-//     there (detached signatures, SBOMs, provenance), and writes
-//     artifacts.json.
+//     there (signatures, provenance), and writes artifacts.json.
 //
 // Reproducibility comes from the inputs: every build is -trimpath,
 // -buildvcs=false and -ldflags=... -buildid=, with the variant variables
 // of the caller's environment cleared; .Date in ldflags and the times in
 // archives are the commit's time, not the clock's; archives have fixed
 // metadata and entry order (package archive). Every file is hashed exactly
-// once, after it is complete, and is not changed afterwards: a binary is
-// sealed before it is hashed, and Attach only adds new files.
+// once, from the one read or write of it that is done anyway, and is not
+// changed afterwards: a binary is sealed before it is read to be archived
+// and hashed, an archive is hashed as it is written, and the hooks only
+// add new files.
+//
+// Speed: a build costs what its go build commands cost, plus archiving
+// (deflate at archive.DefaultLevel, some 200 MB/s of binary per core),
+// hashing (SHA-256, 1.5 to 2 GB/s with SHA instructions) and the
+// verification of each binary. go builds run Options.Parallelism at a
+// time; the rest of a target's work runs beside the next go build (see
+// runJobs). No file is synced (see dist.go).
 //
 // All go commands run in gocmd.go.
 package build
@@ -83,11 +92,12 @@ type Verifier func(ctx context.Context, path string, want Expect) error
 // fails the target's build.
 type Sealer func(ctx context.Context, path string, t shipline.Target) error
 
-// Attacher adds files to a finished dist directory: it is given the
-// directory and the artifacts in it (binaries, archives and checksums.txt,
-// hashed) and returns the artifacts of the files it wrote, hashed, such as
-// signatures, SBOMs and provenance. It must write only new files, with
-// slash paths relative to dist, and change none of the files it was given.
+// Attacher adds files to a dist directory: it is given the directory and
+// artifacts in it, hashed, and returns the artifacts of the files it wrote,
+// hashed, such as signatures, SBOMs and provenance. It must write only new
+// files, with slash paths relative to dist, and change none of the files
+// it was given. Options.AttachTarget is given the binary and archive of
+// one target; Options.Attach, the finished directory.
 type Attacher func(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error)
 
 // Options configure Run.
@@ -100,12 +110,14 @@ type Options struct {
 	Commit       string                       // full hash of the commit built
 	Date         time.Time                    // the commit's time: .Date in ldflags and the time of archive entries
 	ArchiveFiles []string                     // glob patterns, relative to Dir, of files added to every archive
+	ArchiveLevel int                          // deflate level of the archives, archive.BestSpeed to archive.BestCompression; 0 means archive.DefaultLevel
 	Toolchain    *Toolchain                   // from LookupToolchain
 	Parallelism  int                          // targets built at once; 0 or less means runtime.NumCPU()
 	KeepGoing    bool                         // build every target even after one fails
 	Verify       Verifier                     // checks each binary; nil checks nothing
 	Seal         Sealer                       // finishes each verified binary before it is hashed; nil leaves it
-	Attach       Attacher                     // adds files after checksums.txt, listed in artifacts.json; nil adds none
+	AttachTarget Attacher                     // adds files about each target's binary and archive as soon as they are hashed, while other targets build; nil adds none
+	Attach       Attacher                     // adds files after checksums.txt, given every artifact (AttachTarget's too); nil adds none
 	Progress     func(Event)                  // told every state change of every target; calls never overlap
 	LookPath     func(string) (string, error) // finds C compilers; nil means exec.LookPath
 	Now          func() time.Time             // for the durations shown in progress; nil means time.Now
@@ -139,14 +151,16 @@ type job struct {
 }
 
 // Run builds every target of every build into opts.Dist and returns the
-// artifacts, which it also writes to Dist as artifacts.json, with their
-// SHA-256 sums in checksums.txt (in sha256sum's format).
+// artifacts, which it also writes to Dist as artifacts.json, with the
+// SHA-256 sums of the binaries and archives in checksums.txt (in
+// sha256sum's format). The files of opts.AttachTarget and opts.Attach are
+// in artifacts.json only.
 //
 // Before anything is built, Run fails with an EINVALID error for options
-// that are missing, ldflags templates that fail and archive patterns that
-// are malformed; with the ENOTFOUND error of CheckCompilers for C
-// compilers that are not installed; and with an ECONFLICT error for a
-// non-empty Dist without Clean.
+// that are missing, ldflags templates that fail, archive patterns that are
+// malformed and a compression level out of range; with the ENOTFOUND
+// error of CheckCompilers for C compilers that are not installed; and with
+// an ECONFLICT error for a non-empty Dist without Clean.
 //
 // Targets are built opts.Parallelism at a time. The first failure cancels
 // the rest unless KeepGoing; the error names the build and target of each
@@ -154,10 +168,14 @@ type job struct {
 // When ctx is cancelled, Run stops the builds and returns ctx's error.
 // Dist then holds what was finished, without checksums.txt and
 // artifacts.json. An error of opts.Attach, or an artifact it returns that
-// is not new or not hashed (EINTERNAL), fails Run without artifacts.json.
+// is not new or not hashed (EINTERNAL), fails Run without artifacts.json;
+// so does an error of opts.AttachTarget, which fails its target.
 func Run(ctx context.Context, builds []Build, opts Options) (*Result, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
+	}
+	if err := archive.CheckLevel(opts.ArchiveLevel); err != nil {
+		return nil, shipline.Errorf(shipline.EINVALID, "archive: %v", err)
 	}
 	jobs, err := plan(builds, &opts)
 	if err != nil {
@@ -173,8 +191,11 @@ func Run(ctx context.Context, builds []Build, opts Options) (*Result, error) {
 	if err := PrepareDist(opts.Dist, opts.Dir, opts.Clean); err != nil {
 		return nil, err
 	}
-	arts, err := runJobs(ctx, jobs, docs, &opts)
+	arts, attached, err := runJobs(ctx, jobs, docs, &opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAttached(arts, attached); err != nil {
 		return nil, err
 	}
 	sums, err := writeChecksums(opts.Dist, arts)
@@ -182,6 +203,7 @@ func Run(ctx context.Context, builds []Build, opts Options) (*Result, error) {
 		return nil, err
 	}
 	arts = append(arts, sums)
+	arts = append(arts, attached...)
 	if opts.Attach != nil {
 		extra, err := opts.Attach(ctx, opts.Dist, slices.Clone(arts))
 		if err != nil {
@@ -301,50 +323,59 @@ func plan(builds []Build, opts *Options) ([]*job, error) {
 	return jobs, nil
 }
 
-// runJobs runs the jobs on opts.Parallelism workers, in order, and returns
-// the artifacts they made.
-func runJobs(ctx context.Context, jobs []*job, docs []archive.File, opts *Options) ([]shipline.Artifact, error) {
+// runJobs runs the jobs and returns the artifacts they made: the binaries
+// and archives, and what opts.AttachTarget added. At most
+// opts.Parallelism go builds run at once, started in the order of jobs.
+// What follows a target's go build (verifying, sealing, archiving and
+// hashing) does not hold its build slot: the next go build starts at once,
+// and the archive of one target is written while the next one links, so
+// that the cores stay busy to the end instead of one idling while the
+// other finishes a build and its archive. At most opts.Parallelism targets
+// are in that second stage at once too.
+func runJobs(ctx context.Context, jobs []*job, docs []archive.File, opts *Options) (made, attached []shipline.Artifact, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for _, j := range jobs {
 		opts.Progress(j.event(Queued))
 	}
-	queue := make(chan int)
 	var (
-		mu   sync.Mutex
-		arts []shipline.Artifact
-		errs = make([]error, len(jobs))
-		wg   sync.WaitGroup
+		building = make(chan struct{}, opts.Parallelism)
+		finish   = make(chan struct{}, opts.Parallelism)
+		results  = make([][2][]shipline.Artifact, len(jobs))
+		errs     = make([]error, len(jobs))
+		wg       sync.WaitGroup
 	)
-	for range min(opts.Parallelism, len(jobs)) {
-		wg.Go(func() {
-			for i := range queue {
-				j := jobs[i]
-				if ctx.Err() != nil {
-					errs[i] = ctx.Err()
-					opts.Progress(j.event(Canceled))
-					continue
-				}
-				made, err := runJob(ctx, j, docs, opts)
-				if err != nil {
-					errs[i] = err
-					if !opts.KeepGoing {
-						cancel()
-					}
-					continue
-				}
-				mu.Lock()
-				arts = append(arts, made...)
-				mu.Unlock()
+	for i, j := range jobs {
+		slot := false
+		select {
+		case building <- struct{}{}:
+			slot = true
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			if slot {
+				<-building
 			}
+			errs[i] = ctx.Err()
+			opts.Progress(j.event(Canceled))
+			continue
+		}
+		wg.Go(func() {
+			var once sync.Once
+			release := func() { once.Do(func() { <-building }) }
+			made, attached, err := runJob(ctx, j, docs, opts, release, finish)
+			if err != nil && !opts.KeepGoing {
+				cancel() // before the slot is free, so that no build starts after a failure
+			}
+			release()
+			results[i], errs[i] = [2][]shipline.Artifact{made, attached}, err
 		})
 	}
-	for i := range jobs {
-		queue <- i
-	}
-	close(queue)
 	wg.Wait()
-	return arts, failure(ctx, jobs, errs)
+	for _, r := range results {
+		made, attached = append(made, r[0]...), append(attached, r[1]...)
+	}
+	return made, attached, failure(ctx, jobs, errs)
 }
 
 // failure turns the errors of the jobs into Run's error: nil when all
@@ -380,7 +411,7 @@ func failure(ctx context.Context, jobs []*job, errs []error) error {
 // checkAttached checks the artifacts an Attacher returned: local slash
 // paths, hashed, each new.
 func checkAttached(arts, extra []shipline.Artifact) error {
-	seen := map[string]bool{ManifestFile: true}
+	seen := map[string]bool{ManifestFile: true, ChecksumsFile: true}
 	for _, a := range arts {
 		seen[a.Path] = true
 	}
@@ -399,8 +430,12 @@ func checkAttached(arts, extra []shipline.Artifact) error {
 	return nil
 }
 
-// runJob builds, verifies, seals, hashes and archives one target.
-func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options) (made []shipline.Artifact, err error) {
+// runJob builds, verifies, seals, hashes and archives one target, and
+// returns the binary and archive, and what opts.AttachTarget added. It is
+// called holding a build slot, which it frees with release once go build
+// has succeeded (the caller frees it otherwise); it takes a slot of finish
+// for the rest.
+func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options, release func(), finish chan struct{}) (made, attached []shipline.Artifact, err error) {
 	start := opts.Now()
 	defer func() {
 		if err == nil {
@@ -416,14 +451,23 @@ func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options) (ma
 
 	opts.Progress(j.event(Building))
 	binPath := filepath.Join(opts.Dist, filepath.FromSlash(j.bin))
-	if err := os.MkdirAll(filepath.Dir(binPath), 0o755); err != nil {
-		return nil, err
+	err = os.MkdirAll(filepath.Dir(binPath), 0o755) // #nosec G301 -- release artifacts are public, for everyone to read
+	if err == nil {
+		err = goBuild(ctx, opts.Toolchain, opts.Dir, j, binPath)
 	}
-	if err := goBuild(ctx, opts.Toolchain, opts.Dir, j, binPath); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, nil, err
 	}
+	release()
+	select {
+	case finish <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	defer func() { <-finish }()
+
 	if err := verify(ctx, j, binPath, "", opts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.Seal != nil {
 		// Seal what was verified, then verify what was sealed: the
@@ -431,33 +475,40 @@ func runJob(ctx context.Context, j *job, docs []archive.File, opts *Options) (ma
 		opts.Progress(j.event(Sealing))
 		if err := opts.Seal(ctx, binPath, j.target); err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("seal %s: %w", j.bin, err)
+			return nil, nil, fmt.Errorf("seal %s: %w", j.bin, err)
 		}
 		if err := verify(ctx, j, binPath, "sealed ", opts); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	bin, err := j.artifact(opts.Dist, j.bin, shipline.KindBinary)
-	if err != nil {
-		return nil, err
-	}
 
+	// One read of the finished binary both archives and hashes it, and
+	// the archive is hashed as it is written.
 	opts.Progress(j.event(Archiving))
-	files := append([]archive.File{{Name: path.Base(j.bin), Src: binPath, Mode: 0o755}}, docs...)
-	if err := archive.WriteFile(filepath.Join(opts.Dist, j.archive), j.format, files, opts.Date); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	arc, err := j.artifact(opts.Dist, j.archive, shipline.KindArchive)
+	sum := newDigest()
+	files := append([]archive.File{{Name: path.Base(j.bin), Src: binPath, Mode: 0o755, Tee: sum}}, docs...)
+	arc, err := writeArchive(opts.Dist, j.archive, j.format, files, opts.Date, opts.ArchiveLevel)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("archive: %w", err)
+	}
+	bin := j.artifact(sum.artifact(j.bin, shipline.KindBinary))
+	arc = j.artifact(arc)
+	made = []shipline.Artifact{bin, arc}
+	if opts.AttachTarget != nil {
+		if attached, err = opts.AttachTarget(ctx, opts.Dist, slices.Clone(made)); err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			return nil, nil, err
+		}
 	}
 
 	done := j.event(Done)
 	done.Size, done.Elapsed = bin.Size, opts.Now().Sub(start)
 	opts.Progress(done)
-	return []shipline.Artifact{bin, arc}, nil
+	return made, attached, nil
 }
 
 // verify checks the binary of j at binPath with opts.Verify, if any;
@@ -498,11 +549,10 @@ func (j *job) expect(opts *Options) Expect {
 	return e
 }
 
-// artifact hashes the finished file at slash path rel in dist.
-func (j *job) artifact(dist, rel string, kind shipline.ArtifactKind) (shipline.Artifact, error) {
-	a, err := hashArtifact(dist, rel, kind)
+// artifact returns a, an artifact of j, with j's build and target.
+func (j *job) artifact(a shipline.Artifact) shipline.Artifact {
 	a.Build, a.OS, a.Arch, a.Variant = j.build.ID, j.target.OS, j.target.Arch, j.target.Variant
-	return a, err
+	return a
 }
 
 // short returns the first 7 characters of a commit hash.

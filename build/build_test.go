@@ -2,7 +2,10 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"maps"
 	"os"
 	"os/exec"
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/shipline-ci/shipline"
+	"github.com/shipline-ci/shipline/build/archive"
 	"github.com/shipline-ci/shipline/config"
 )
 
@@ -131,6 +135,11 @@ func TestRun(t *testing.T) {
 		}
 		if int64(len(data)) != a.Size {
 			t.Errorf("%s: size %d, file has %d", a.Path, a.Size, len(data))
+		}
+		// Binaries are hashed as they are archived, archives as they
+		// are written: the digests are those of the files.
+		if sum := sha256.Sum256(data); a.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: SHA-256 %s, file has %x", a.Path, a.SHA256, sum)
 		}
 	}
 	hostDir := "hello_" + dirSuffix(host)
@@ -292,7 +301,55 @@ func TestRunChecksBeforeBuilding(t *testing.T) {
 	if _, err := os.Stat(opts.Dist); err == nil {
 		t.Error("dist was created")
 	}
+	builds = builds[:1]
+	for _, level := range []int{-1, 10} {
+		opts.ArchiveLevel = level
+		if _, err := Run(context.Background(), builds, opts); shipline.ErrorCode(err) != shipline.EINVALID || !strings.Contains(err.Error(), "compression level") {
+			t.Errorf("Run with compression level %d = %v, want invalid", level, err)
+		}
+	}
+	if started {
+		t.Error("a build started")
+	}
 	if _, err := Run(context.Background(), builds, Options{}); shipline.ErrorCode(err) != shipline.EINTERNAL {
 		t.Errorf("Run without options = %v", err)
+	}
+}
+
+// The config's default compression level is the archive package's.
+func TestDefaultCompressionLevel(t *testing.T) {
+	if got, want := config.Default().Archive.CompressionLevel, archive.DefaultLevel; got != want {
+		t.Errorf("config.Default().Archive.CompressionLevel = %d, archive.DefaultLevel = %d: keep them the same", got, want)
+	}
+}
+
+// TestRunPipelines checks that what follows a target's go build does not
+// hold its build slot: with one build at a time, the second target's go
+// build starts while the first target is being verified.
+func TestRunPipelines(t *testing.T) {
+	dir := mustModule(t, map[string]string{"go.mod": "module example.com/hello\n\ngo 1.22\n", "main.go": helloMain})
+	tc := mustToolchain(t, dir)
+	builds := []Build{{ID: "hello", Main: ".", Binary: "hello", Targets: mustTargets("linux/amd64", "linux/arm64"), Ldflags: DefaultLdflags}}
+	opts := runOptions(dir, tc)
+	opts.Parallelism = 1
+	second := make(chan struct{})
+	opts.Progress = func(e Event) {
+		if e.Target.Arch == "arm64" && e.State == Building {
+			close(second)
+		}
+	}
+	opts.Verify = func(ctx context.Context, path string, want Expect) error {
+		if want.Target.Arch != "amd64" {
+			return nil
+		}
+		select {
+		case <-second:
+			return nil
+		case <-time.After(time.Minute):
+			return errors.New("the second go build did not start while the first target was verified")
+		}
+	}
+	if _, err := Run(context.Background(), builds, opts); err != nil {
+		t.Fatal(err)
 	}
 }

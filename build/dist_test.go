@@ -1,13 +1,16 @@
 package build
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shipline-ci/shipline"
+	"github.com/shipline-ci/shipline/build/archive"
 )
 
 func TestFormatChecksums(t *testing.T) {
@@ -30,28 +33,109 @@ func TestFormatChecksums(t *testing.T) {
 	}
 }
 
-func TestHashArtifact(t *testing.T) {
-	dist := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dist, "a_linux_amd64"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dist, "a_linux_amd64", "a"), []byte("hello\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	got, err := hashArtifact(dist, "a_linux_amd64/a", shipline.KindBinary)
+// hashArtifact reads the file at slash path rel in dist, for its
+// artifact.
+func hashArtifact(dist, rel string, kind shipline.ArtifactKind) (shipline.Artifact, error) {
+	f, err := os.Open(filepath.Join(dist, filepath.FromSlash(rel)))
 	if err != nil {
-		t.Fatal(err)
+		return shipline.Artifact{}, err
 	}
+	defer f.Close()
+	d := newDigest()
+	if _, err := io.Copy(d, f); err != nil {
+		return shipline.Artifact{}, err
+	}
+	return d.artifact(rel, kind), nil
+}
+
+func TestDigest(t *testing.T) {
+	d := newDigest()
+	for _, p := range []string{"hel", "", "lo\n"} {
+		if n, err := d.Write([]byte(p)); n != len(p) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", p, n, err)
+		}
+	}
+	got := d.artifact("a_linux_amd64/a", shipline.KindBinary)
 	want := shipline.Artifact{
 		Name: "a", Path: "a_linux_amd64/a", Kind: shipline.KindBinary, Size: 6,
 		SHA256: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03", // sha256sum of "hello\n"
 	}
 	if got != want {
-		t.Errorf("hashArtifact =\n%+v\nwant\n%+v", got, want)
+		t.Errorf("digest =\n%+v\nwant\n%+v", got, want)
 	}
-	if _, err := hashArtifact(dist, "nope", shipline.KindBinary); err == nil {
-		t.Error("hashArtifact of a missing file succeeded")
+}
+
+func TestWriteArchive(t *testing.T) {
+	src := t.TempDir()
+	bin := filepath.Join(src, "app")
+	if err := os.WriteFile(bin, []byte(strings.Repeat("\x7fELF binary ", 10000)), 0o755); err != nil {
+		t.Fatal(err)
 	}
+	for _, tt := range []struct {
+		name   string
+		format archive.Format
+		level  int
+	}{
+		{"tar.gz default", archive.TarGz, 0},
+		{"tar.gz level 9", archive.TarGz, 9},
+		{"zip default", archive.Zip, 0},
+		{"zip level 1", archive.Zip, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dist := t.TempDir()
+			rel := "app_v1.0.0_linux_amd64" + tt.format.Ext()
+			sum := newDigest()
+			files := []archive.File{{Name: "app", Src: bin, Mode: 0o755, Tee: sum}}
+			got, err := writeArchive(dist, rel, tt.format, files, time.Unix(0, 0), tt.level)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The archive's artifact is the file's hash, and the binary's
+			// digest, made from the same read, is the binary's.
+			want, err := hashArtifact(dist, rel, shipline.KindArchive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("writeArchive =\n%+v\nthe file is\n%+v", got, want)
+			}
+			if b, _ := hashArtifact(src, "app", shipline.KindBinary); sum.artifact("app", shipline.KindBinary) != b {
+				t.Errorf("the digest of the binary read while archiving = %+v, want %+v", sum.artifact("app", shipline.KindBinary), b)
+			}
+			info, err := os.Stat(filepath.Join(dist, rel))
+			if err != nil || info.Mode().Perm() != 0o644&^umask(t) {
+				t.Errorf("archive mode = %v (%v), want 0644 less the umask", info.Mode(), err)
+			}
+			// It writes only new files.
+			if _, err := writeArchive(dist, rel, tt.format, files[:1:1], time.Unix(0, 0), tt.level); err == nil {
+				t.Error("writeArchive over an existing file succeeded")
+			}
+		})
+	}
+	t.Run("failure removes the file", func(t *testing.T) {
+		dist := t.TempDir()
+		files := []archive.File{{Name: "app", Src: filepath.Join(src, "missing")}}
+		if _, err := writeArchive(dist, "a.tar.gz", archive.TarGz, files, time.Unix(0, 0), 0); err == nil {
+			t.Fatal("writeArchive of a missing file succeeded")
+		}
+		if entries, _ := os.ReadDir(dist); len(entries) != 0 {
+			t.Errorf("a failed writeArchive left %v", entries)
+		}
+	})
+}
+
+// umask returns the process's file mode creation mask.
+func umask(t *testing.T) os.FileMode {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "probe")
+	if err := os.WriteFile(f, nil, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0o777 &^ info.Mode().Perm()
 }
 
 func TestCompare(t *testing.T) {

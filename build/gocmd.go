@@ -29,12 +29,26 @@ type Toolchain struct {
 // module root dir so that a toolchain line in go.mod is honoured, for its
 // version, host, C compiler and the targets it supports. It returns an
 // EINTERNAL error when go cannot be run.
+//
+// It runs `go env` and `go tool dist list` at once. Each takes a few
+// milliseconds; caching the list (by GOROOT and version) would save one of
+// them on the next build at the risk of a stale list, and is not done.
 func LookupToolchain(ctx context.Context, goCmd, dir string) (*Toolchain, error) {
 	if goCmd == "" {
 		goCmd = "go"
 	}
 	tc := &Toolchain{Go: goCmd}
+	var (
+		list    []byte
+		listErr error
+		listed  = make(chan struct{})
+	)
+	go func() {
+		defer close(listed)
+		list, listErr = tc.output(ctx, dir, "tool", "dist", "list", "-json")
+	}()
 	out, err := tc.output(ctx, dir, "env", "-json", "GOVERSION", "GOHOSTOS", "GOHOSTARCH", "CC")
+	<-listed
 	if err != nil {
 		return nil, err
 	}
@@ -45,15 +59,14 @@ func LookupToolchain(ctx context.Context, goCmd, dir string) (*Toolchain, error)
 	tc.Version, tc.CC = env.GOVERSION, env.CC
 	tc.Host = shipline.Target{OS: env.GOHOSTOS, Arch: env.GOHOSTARCH}
 
-	out, err = tc.output(ctx, dir, "tool", "dist", "list", "-json")
-	if err != nil {
-		return nil, err
+	if listErr != nil {
+		return nil, listErr
 	}
-	var list []struct{ GOOS, GOARCH string }
-	if err := json.Unmarshal(out, &list); err != nil {
+	var pairs []struct{ GOOS, GOARCH string }
+	if err := json.Unmarshal(list, &pairs); err != nil {
 		return nil, shipline.Errorf(shipline.EINTERNAL, "go tool dist list -json: %v", err)
 	}
-	for _, p := range list {
+	for _, p := range pairs {
 		tc.Targets = append(tc.Targets, shipline.Target{OS: p.GOOS, Arch: p.GOARCH})
 	}
 	if len(tc.Targets) == 0 {
@@ -64,7 +77,7 @@ func LookupToolchain(ctx context.Context, goCmd, dir string) (*Toolchain, error)
 
 // output runs go with args in dir and returns its standard output.
 func (tc *Toolchain) output(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, tc.Go, args...)
+	cmd := exec.CommandContext(ctx, tc.Go, args...) // #nosec G204 -- the go command with the arguments of this file, run without a shell
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -120,7 +133,7 @@ func buildArgs(j *job, out string) []string {
 // goBuild runs go build for j in the module root dir, writing the binary
 // to out. A failure is an EINVALID error with the end of go's output.
 func goBuild(ctx context.Context, tc *Toolchain, dir string, j *job, out string) error {
-	cmd := exec.CommandContext(ctx, tc.Go, buildArgs(j, out)...)
+	cmd := exec.CommandContext(ctx, tc.Go, buildArgs(j, out)...) // #nosec G204 -- go build with the arguments of buildArgs (flags checked by Resolve), run without a shell
 	cmd.Dir = dir
 	cmd.Env = buildEnv(j)
 	var output bytes.Buffer

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,5 +142,84 @@ func TestCheckAttached(t *testing.T) {
 				t.Errorf("code %s, want internal", shipline.ErrorCode(err))
 			}
 		})
+	}
+}
+
+// TestAttachTarget checks that AttachTarget is given each target's binary
+// and archive once they are hashed, that its files are in artifacts.json
+// and given to Attach but not in checksums.txt, and that its failure fails
+// the target.
+func TestAttachTarget(t *testing.T) {
+	dir := mustModule(t, map[string]string{"go.mod": "module example.com/hello\n\ngo 1.22\n", "main.go": helloMain})
+	tc := mustToolchain(t, dir)
+	builds := []Build{{ID: "hello", Main: ".", Binary: "hello", Targets: mustTargets("linux/amd64", "windows/arm64"), Ldflags: DefaultLdflags}}
+	opts := runOptions(dir, tc)
+
+	var mu sync.Mutex
+	givenTarget := map[string][]string{} // binary path -> kinds given
+	opts.AttachTarget = func(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error) {
+		var kinds []string
+		for _, a := range arts {
+			kinds = append(kinds, string(a.Kind))
+			data, err := os.ReadFile(filepath.Join(dist, filepath.FromSlash(a.Path)))
+			if sum := sha256.Sum256(data); err != nil || hex.EncodeToString(sum[:]) != a.SHA256 {
+				t.Errorf("AttachTarget was given %s before it was hashed as it is (%v)", a.Path, err)
+			}
+		}
+		data := []byte("about " + arts[0].Path + "\n")
+		p := arts[0].Path + ".note"
+		if err := os.WriteFile(filepath.Join(dist, filepath.FromSlash(p)), data, 0o644); err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		givenTarget[arts[0].Path] = kinds
+		mu.Unlock()
+		sum := sha256.Sum256(data)
+		return []shipline.Artifact{{Name: filepath.Base(p), Path: p, Kind: shipline.KindSBOM, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Of: arts[0].Path}}, nil
+	}
+	var givenAttach []string
+	opts.Attach = func(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error) {
+		for _, a := range arts {
+			givenAttach = append(givenAttach, a.Path)
+		}
+		return nil, nil
+	}
+	res, err := Run(context.Background(), builds, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"hello_linux_amd64/hello":       {"binary", "archive"},
+		"hello_windows_arm64/hello.exe": {"binary", "archive"},
+	}
+	if !maps.EqualFunc(givenTarget, want, slices.Equal) {
+		t.Errorf("AttachTarget was given %v, want %v", givenTarget, want)
+	}
+	slices.Sort(givenAttach)
+	if got, want := strings.Join(givenAttach, " "), "checksums.txt hello_linux_amd64/hello hello_linux_amd64/hello.note hello_v1.2.3_linux_amd64.tar.gz hello_v1.2.3_windows_arm64.zip hello_windows_arm64/hello.exe hello_windows_arm64/hello.exe.note"; got != want {
+		t.Errorf("Attach was given %s, want %s", got, want)
+	}
+	if n := len(res.Artifacts); n != 7 {
+		t.Errorf("Run returned %d artifacts, want 7", n)
+	}
+	sums, err := os.ReadFile(filepath.Join(opts.Dist, ChecksumsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(sums), ".note") || strings.Count(string(sums), "\n") != 4 {
+		t.Errorf("checksums.txt lists other files than binaries and archives:\n%s", sums)
+	}
+
+	// A failing AttachTarget fails its target.
+	opts.Clean = true
+	opts.AttachTarget = func(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error) {
+		if strings.Contains(arts[0].Path, "windows") {
+			return nil, errors.New("no SBOM today")
+		}
+		return nil, nil
+	}
+	_, err = Run(context.Background(), builds, opts)
+	if err == nil || !strings.Contains(err.Error(), "build hello for windows/arm64: no SBOM today") {
+		t.Errorf("Run with a failing AttachTarget = %v", err)
 	}
 }

@@ -141,5 +141,5 @@ func (l *Live) Event(e Event) {
 		b.WriteString("\x1b[2K" + line + "\n") // clear the line, then write it
 	}
 	l.drawn = len(l.labels)
-	io.WriteString(l.w, b.String())
+	_, _ = io.WriteString(l.w, b.String()) // progress is best effort: a terminal that fails to show it must not fail the build
 }

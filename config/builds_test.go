@@ -54,6 +54,9 @@ func TestParseBuildsDefaults(t *testing.T) {
 	if want := DefaultArchiveFiles(); !slices.Equal(cfg.Archive.Files, want) {
 		t.Errorf("Archive.Files = %q, want %q", cfg.Archive.Files, want)
 	}
+	if cfg.Archive.CompressionLevel != DefaultCompressionLevel {
+		t.Errorf("Archive.CompressionLevel = %d, want %d", cfg.Archive.CompressionLevel, DefaultCompressionLevel)
+	}
 	// An empty list of files is no files, not the default.
 	cfg, err = Parse("test.yaml", []byte("version: 1\narchive:\n  files: []\n"))
 	if err != nil {
@@ -92,6 +95,21 @@ func TestParseBuildsErrors(t *testing.T) {
 			name: "builds as a mapping",
 			yaml: "version: 1\nbuilds:\n  main: ./cmd/app\n",
 			want: `test.yaml:3:3: builds: expected a list of mappings, found a mapping`,
+		},
+		{
+			name: "compression level 0",
+			yaml: "version: 1\narchive:\n  compression-level: 0\n",
+			want: `test.yaml:3:22: archive.compression-level: must be from 1 (fastest) to 9 (smallest), found 0`,
+		},
+		{
+			name: "compression level 10",
+			yaml: "version: 1\narchive:\n  compression-level: 10\n",
+			want: `test.yaml:3:22: archive.compression-level: must be from 1 (fastest) to 9 (smallest), found 10`,
+		},
+		{
+			name: "compression level as a word",
+			yaml: "version: 1\narchive:\n  compression-level: best\n",
+			want: `test.yaml:3:22: archive.compression-level: expected`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -562,7 +562,7 @@ func TestFullExample(t *testing.T) {
 				{Target: "windows/amd64", CC: "x86_64-w64-mingw32-gcc"},
 			},
 		}},
-		Archive: Archive{Files: []string{"LICENSE", "README.md", "docs/*.md"}},
+		Archive: Archive{Files: []string{"LICENSE", "README.md", "docs/*.md"}, CompressionLevel: 6},
 		Sign: Sign{
 			Key:  "keys/cosign.key",
 			Skip: []string{"embed"},

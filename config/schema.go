@@ -58,6 +58,7 @@ var constraints = map[string]func(*jsonSchema){
 	"changelog.remote.name":        func(s *jsonSchema) { s.MinLength = ptr(1) },
 	"commits.types[]":              func(s *jsonSchema) { s.Pattern = commitTypePattern },
 	"commits.max-header-length":    func(s *jsonSchema) { s.Minimum = ptr(0) },
+	"archive.compression-level":    func(s *jsonSchema) { s.Minimum = ptr(1); s.Maximum = ptr(9) },
 
 	// Pipelines; see pipeline_check.go.
 	"pipelines.*":                                       func(s *jsonSchema) { s.Required = []string{"stages"} },

@@ -53,6 +53,7 @@ func (d *decoder) check(cfg *Config, root *yaml.Node) {
 	if n := d.given("changelog.remote.name"); n != nil && cfg.Changelog.Remote.Name == "" {
 		d.addAt(n, "changelog.remote.name", "must name a git remote, such as origin")
 	}
+	d.checkArchive(cfg)
 	d.checkPipelines(cfg)
 	d.checkGates(cfg)
 	d.checkRelease(cfg)

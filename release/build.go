@@ -110,6 +110,7 @@ func (st *State) planBuild(ctx context.Context) (*buildPlan, error) {
 		Commit:       st.Plan.Commit,
 		Date:         st.Plan.Date,
 		ArchiveFiles: st.Config.Archive.Files,
+		ArchiveLevel: st.Config.Archive.CompressionLevel,
 		Toolchain:    tc,
 		Progress:     build.LogProgress(log),
 		Now:          st.Now,

@@ -5,8 +5,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,8 +44,13 @@ func mustFiles(tb testing.TB, contents map[string]string) []File {
 
 func mustWrite(tb testing.TB, f Format, files []File, mtime time.Time) []byte {
 	tb.Helper()
+	return mustWriteLevel(tb, f, files, mtime, 0)
+}
+
+func mustWriteLevel(tb testing.TB, f Format, files []File, mtime time.Time, level int) []byte {
+	tb.Helper()
 	var buf bytes.Buffer
-	if err := Write(&buf, f, files, mtime); err != nil {
+	if err := Write(&buf, f, files, mtime, level); err != nil {
 		tb.Fatalf("Write(%s): %v", f, err)
 	}
 	return buf.Bytes()
@@ -174,7 +182,7 @@ func TestWriteErrors(t *testing.T) {
 		{"directory source", TarGz, []File{{Name: "app", Src: t.TempDir()}}, "not a regular file"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Write(io.Discard, tt.format, tt.files, mtime)
+			err := Write(io.Discard, tt.format, tt.files, mtime, 0)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Write = %v, want an error containing %q", err, tt.want)
 			}
@@ -182,28 +190,172 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-func TestWriteFile(t *testing.T) {
-	files := mustFiles(t, contents)
-	name := filepath.Join(t.TempDir(), "a.tar.gz")
-	if err := WriteFile(name, TarGz, files, mtime); err != nil {
-		t.Fatal(err)
+func TestLevels(t *testing.T) {
+	// A binary-like file that compresses, and documents.
+	var bin strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&bin, "%08x\x00\x01", i*2654435761%(1<<20))
 	}
-	got, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
+	body := map[string]string{"app": bin.String(), "README.md": strings.Repeat("# docs\n", 100), "LICENSE": "MIT\n"}
+	files := mustFiles(t, body)
+	for _, f := range []Format{TarGz, Zip} {
+		sizes := map[int]int{}
+		for _, level := range []int{0, 1, 2, 5, 9} {
+			t.Run(fmt.Sprintf("%s/level%d", f, level), func(t *testing.T) {
+				data := mustWriteLevel(t, f, files, mtime, level)
+				if again := mustWriteLevel(t, f, files, mtime, level); !bytes.Equal(data, again) {
+					t.Error("two writes at the same level differ")
+				}
+				if got := readArchive(t, f, data); !maps.Equal(got, body) {
+					t.Errorf("the archive holds %d files, not the %d written, or other bytes", len(got), len(body))
+				}
+				sizes[level] = len(data)
+			})
+		}
+		if !bytes.Equal(mustWriteLevel(t, f, files, mtime, 0), mustWriteLevel(t, f, files, mtime, DefaultLevel)) {
+			t.Errorf("%s: level 0 is not DefaultLevel", f)
+		}
+		if !(sizes[9] < sizes[1]) {
+			t.Errorf("%s: level 9 wrote %d bytes, level 1 %d: want fewer", f, sizes[9], sizes[1])
+		}
 	}
-	if want := mustWrite(t, TarGz, files, mtime); !bytes.Equal(got, want) {
-		t.Error("WriteFile wrote other bytes than Write")
+}
+
+// readArchive returns the contents of the tar.gz or zip archive data, by
+// name, read with the standard library's readers.
+func readArchive(tb testing.TB, f Format, data []byte) map[string]string {
+	tb.Helper()
+	got := map[string]string{}
+	switch f {
+	case TarGz:
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tr := tar.NewReader(zr)
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				tb.Fatal(err)
+			}
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			got[h.Name] = string(b)
+		}
+		if _, err := io.ReadAll(zr); err != nil { // checks the gzip trailer
+			tb.Fatal(err)
+		}
+	case Zip:
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, zf := range zr.File {
+			rc, err := zf.Open()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			b, err := io.ReadAll(rc) // checks the CRC-32
+			rc.Close()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			got[zf.Name] = string(b)
+		}
 	}
-	if err := WriteFile(name, TarGz, files, mtime); err == nil {
-		t.Error("WriteFile over an existing file succeeded")
+	return got
+}
+
+func TestLevelErrors(t *testing.T) {
+	files := mustFiles(t, map[string]string{"app": "x"})
+	for _, level := range []int{-2, -1, 10, 100} {
+		for _, f := range []Format{TarGz, Zip} {
+			err := Write(io.Discard, f, files, mtime, level)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("compression level %d", level)) {
+				t.Errorf("Write(%s, level %d) = %v, want an error about the level", f, level, err)
+			}
+		}
+		if CheckLevel(level) == nil {
+			t.Errorf("CheckLevel(%d) = nil", level)
+		}
 	}
-	bad := filepath.Join(t.TempDir(), "b.zip")
-	if err := WriteFile(bad, Zip, []File{{Name: "x", Src: "/nonexistent"}}, mtime); err == nil {
-		t.Error("WriteFile of a missing source succeeded")
+	for level := range BestCompression + 1 {
+		if err := CheckLevel(level); err != nil {
+			t.Errorf("CheckLevel(%d) = %v", level, err)
+		}
 	}
-	if _, err := os.Stat(bad); !os.IsNotExist(err) {
-		t.Errorf("a failed WriteFile left %s behind", bad)
+}
+
+func TestTee(t *testing.T) {
+	body := map[string]string{"app": strings.Repeat("\x7fELF and more ", 200000), "LICENSE": "MIT\n"}
+	for _, f := range []Format{TarGz, Zip} {
+		t.Run(string(f), func(t *testing.T) {
+			files := mustFiles(t, body)
+			var tees []*bytes.Buffer
+			for i := range files {
+				if files[i].Name == "app" {
+					b := new(bytes.Buffer)
+					files[i].Tee, tees = b, append(tees, b)
+				}
+			}
+			data := mustWrite(t, f, files, mtime)
+			if got := tees[0].String(); got != body["app"] {
+				t.Errorf("Tee got %d bytes, want the %d of the file, once", len(got), len(body["app"]))
+			}
+			// Tee does not change the archive.
+			if plain := mustWrite(t, f, mustFiles(t, body), mtime); !bytes.Equal(data, plain) {
+				t.Error("the archive written with a Tee differs from one without")
+			}
+		})
+	}
+}
+
+// TestToolsRead checks that the archives' usual readers, tar (with gzip)
+// and unzip, extract them; it skips a tool that is not installed.
+func TestToolsRead(t *testing.T) {
+	for _, tt := range []struct {
+		format Format
+		tool   string
+		args   []string
+	}{
+		{TarGz, "tar", []string{"-xzf"}},
+		{Zip, "unzip", []string{"-q"}},
+	} {
+		t.Run(tt.tool, func(t *testing.T) {
+			path, err := exec.LookPath(tt.tool)
+			if err != nil {
+				t.Skipf("%s is not installed", tt.tool)
+			}
+			dir := t.TempDir()
+			name := filepath.Join(dir, "a"+tt.format.Ext())
+			if err := os.WriteFile(name, mustWrite(t, tt.format, mustFiles(t, contents), mtime), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "out")
+			if err := os.Mkdir(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(path, append(tt.args, name)...)
+			cmd.Dir = out
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", cmd, err, b)
+			}
+			for n, want := range contents {
+				got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(n)))
+				if err != nil || string(got) != want {
+					t.Errorf("%s extracted %s as %q (%v), want %q", tt.tool, n, got, err, want)
+				}
+			}
+			info, err := os.Stat(filepath.Join(out, "app"))
+			if err != nil || info.Mode().Perm()&0o111 == 0 {
+				t.Errorf("%s extracted app without its execute bits: %v %v", tt.tool, info.Mode(), err)
+			}
+		})
 	}
 }
 
@@ -218,22 +370,46 @@ func TestFormatFor(t *testing.T) {
 	}
 }
 
-// BenchmarkWrite writes an archive of a 4 MB binary-like file and two
-// documents, the size of a typical release archive.
+// BenchmarkWrite writes an archive of a binary and two documents at
+// several levels: by default a 4 MB binary-like file, the size of a small
+// release archive; with ARCHIVE_BENCH_BINARY=FILE that file, such as a
+// real Go executable (the synthetic one compresses unlike a real one).
+// It reports the archive's size as a ratio of the input.
 func BenchmarkWrite(b *testing.B) {
-	bin := make([]byte, 4<<20)
-	for i := range bin {
-		bin[i] = byte(i*7 + i>>9) // compressible, but not trivially
+	var bin []byte
+	if f := os.Getenv("ARCHIVE_BENCH_BINARY"); f != "" {
+		var err error
+		if bin, err = os.ReadFile(f); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		bin = make([]byte, 4<<20)
+		for i := range bin {
+			bin[i] = byte(i*7 + i>>9) // compressible, but not trivially
+		}
 	}
 	files := mustFiles(b, map[string]string{"app": string(bin), "README.md": strings.Repeat("docs ", 2000), "LICENSE": "MIT\n"})
 	for _, f := range []Format{TarGz, Zip} {
-		b.Run(string(f), func(b *testing.B) {
-			b.SetBytes(int64(len(bin)))
-			for b.Loop() {
-				if err := Write(io.Discard, f, files, mtime); err != nil {
-					b.Fatal(err)
+		for _, level := range []int{BestSpeed, DefaultLevel, 5, BestCompression} {
+			b.Run(fmt.Sprintf("%s/level%d", f, level), func(b *testing.B) {
+				b.SetBytes(int64(len(bin)))
+				var n countWriter
+				for b.Loop() {
+					n = 0
+					if err := Write(&n, f, files, mtime, level); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+				b.ReportMetric(float64(n)/float64(len(bin)), "ratio")
+			})
+		}
 	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }

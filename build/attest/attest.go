@@ -1,23 +1,29 @@
 // Package attest seals and attests the artifacts of a build. Its Attester
-// provides the two hooks of build.Options:
+// provides three hooks of build.Options:
 //
 //   - Seal, before a binary is hashed: signs Windows binaries with
 //     Authenticode (through a function the caller gives, as that runs a
 //     program) and appends a signed trailer to ELF binaries
 //     (sign.EmbedELF), so that a binary taken out of its archive still
 //     carries its signature.
-//   - Attach, after checksums.txt is written: a CycloneDX SBOM per binary
-//     (NAME.sbom.cdx.json beside it), a detached cosign-compatible
-//     signature NAME.sig beside every binary, archive, SBOM and
-//     checksums.txt, and SLSA v1 provenance over all of them: a DSSE
-//     envelope, provenance.intoto.jsonl, when signing, else the bare
+//   - AttachTarget, as soon as a target's binary and archive are hashed,
+//     while other targets build: a CycloneDX SBOM of the binary
+//     (NAME.sbom.cdx.json beside it), and a detached cosign-compatible
+//     signature NAME.sig beside the binary, the archive and the SBOM.
+//   - Attach, after checksums.txt is written: the signature of
+//     checksums.txt, whatever SBOMs and signatures AttachTarget did not
+//     make (all of them when it did not run), several at a time, and SLSA
+//     v1 provenance over every binary, archive, SBOM and checksums.txt: a
+//     DSSE envelope, provenance.intoto.jsonl, when signing, else the bare
 //     in-toto statement, provenance.intoto.json.
 //
-// Every file Attach writes is new; before it signs a file, it checks that
+// Every file they write is new; before one signs a file, it checks that
 // the bytes it signs are those the build hashed. Signatures are
 // deterministic (package sign), SBOMs take the commit's time and
 // provenance no times at all, so a signed build is as reproducible as an
-// unsigned one.
+// unsigned one. Like package build, they sync no file: each file is listed
+// with its SHA-256 in artifacts.json, which finds a file that a crash lost,
+// and attesting the same build again writes the same bytes.
 //
 // The package reads and writes files only; it runs no program.
 package attest
@@ -32,8 +38,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shipline-ci/shipline"
@@ -91,7 +99,7 @@ func (a *Attester) Seal(ctx context.Context, path string, t shipline.Target) err
 	if !a.Embed || a.Signer == nil {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) // #nosec G304 -- the binary the build just wrote into its dist directory
 	if err != nil {
 		return err
 	}
@@ -113,8 +121,9 @@ func (a *Attester) Seal(ctx context.Context, path string, t shipline.Target) err
 }
 
 // replace swaps data in for the file at name, keeping its mode: it writes
-// a temporary file beside it and renames it over the original.
-func replace(name string, data []byte) error {
+// a temporary file beside it and renames it over the original, so that
+// the binary is never seen half written.
+func replace(name string, data []byte) (err error) {
 	info, err := os.Stat(name)
 	if err != nil {
 		return err
@@ -124,67 +133,105 @@ func replace(name string, data []byte) error {
 		return err
 	}
 	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp) // best effort: the error that matters is err
+		}
+	}()
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Chmod(info.Mode().Perm())
 	}
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
 	if err != nil {
-		os.Remove(tmp)
+		return err
 	}
-	return err
+	return os.Rename(tmp, name)
 }
 
-// Attach is build.Options.Attach: it writes into dist, for the artifacts
-// arts of a build (binaries, archives, checksums.txt), an SBOM per binary
-// (with SBOM), a detached signature per artifact and SBOM (with a Signer)
-// and the provenance (with Provenance), and returns their artifacts. A
-// file that changed since it was hashed is an EINTERNAL error; so is a
-// file it would write that exists.
-func (a *Attester) Attach(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error) {
-	arts = slices.Clone(arts)
-	slices.SortFunc(arts, func(x, y shipline.Artifact) int { return strings.Compare(x.Path, y.Path) })
+// AttachTarget is build.Options.AttachTarget: for the artifacts of one
+// target (its binary and archive), it writes into dist the binary's SBOM
+// (with SBOM) and a detached signature of each of them (with a Signer),
+// while other targets build, and returns their artifacts. Errors are
+// Attach's.
+func (a *Attester) AttachTarget(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error) {
 	var made []shipline.Artifact
-	covered := arts // what the signatures and the provenance cover
-
 	if a.SBOM {
 		for _, b := range arts {
 			if b.Kind != shipline.KindBinary {
 				continue
 			}
-			data, err := sbom.FromBinary(filepath.Join(dist, filepath.FromSlash(b.Path)), b, a.Created)
-			if err != nil {
-				return nil, err
-			}
-			s, err := write(dist, b.Path+SBOMSuffix, shipline.KindSBOM, &b, data)
+			s, err := a.writeSBOM(dist, b)
 			if err != nil {
 				return nil, err
 			}
 			made = append(made, s)
 		}
-		covered = append(slices.Clone(arts), made...)
+	}
+	if a.Signer != nil {
+		for _, c := range append(slices.Clone(arts), made...) {
+			s, err := a.writeSignature(ctx, dist, c)
+			if err != nil {
+				return nil, err
+			}
+			made = append(made, s)
+		}
+	}
+	return made, nil
+}
+
+// Attach is build.Options.Attach: it writes into dist, for the artifacts
+// arts of a build (binaries, archives, checksums.txt, and what
+// AttachTarget made), an SBOM per binary (with SBOM), a detached signature
+// per artifact and SBOM (with a Signer) and the provenance over all but
+// the signatures (with Provenance), and returns their artifacts. It makes
+// only the SBOMs and signatures that arts lacks, so that it does all of it
+// when AttachTarget did not run. A file that changed since it was hashed
+// is an EINTERNAL error; so is a file it would write that exists.
+func (a *Attester) Attach(ctx context.Context, dist string, arts []shipline.Artifact) ([]shipline.Artifact, error) {
+	arts = slices.Clone(arts)
+	slices.SortFunc(arts, func(x, y shipline.Artifact) int { return strings.Compare(x.Path, y.Path) })
+	has := map[shipline.ArtifactKind]map[string]bool{shipline.KindSBOM: {}, shipline.KindSignature: {}}
+	var covered []shipline.Artifact // what the signatures and the provenance cover
+	for _, c := range arts {
+		if has[c.Kind] != nil && c.Of != "" {
+			has[c.Kind][c.Of] = true
+		}
+		if c.Kind != shipline.KindSignature {
+			covered = append(covered, c)
+		}
+	}
+	var made []shipline.Artifact
+
+	if a.SBOM {
+		var bins []shipline.Artifact
+		for _, b := range arts {
+			if b.Kind == shipline.KindBinary && !has[shipline.KindSBOM][b.Path] {
+				bins = append(bins, b)
+			}
+		}
+		sboms, err := each(ctx, bins, func(b shipline.Artifact) (shipline.Artifact, error) { return a.writeSBOM(dist, b) })
+		if err != nil {
+			return nil, err
+		}
+		made = append(made, sboms...)
+		covered = append(covered, sboms...)
 	}
 
 	if a.Signer != nil {
+		var unsigned []shipline.Artifact
 		for _, c := range covered {
-			sig, err := a.signFile(ctx, dist, c)
-			if err != nil {
-				return nil, err
+			if !has[shipline.KindSignature][c.Path] {
+				unsigned = append(unsigned, c)
 			}
-			s, err := write(dist, c.Path+SignatureSuffix, shipline.KindSignature, &c, sig)
-			if err != nil {
-				return nil, err
-			}
-			made = append(made, s)
 		}
+		sigs, err := each(ctx, unsigned, func(c shipline.Artifact) (shipline.Artifact, error) { return a.writeSignature(ctx, dist, c) })
+		if err != nil {
+			return nil, err
+		}
+		made = append(made, sigs...)
 	}
 
 	if a.Provenance != nil {
@@ -197,10 +244,76 @@ func (a *Attester) Attach(ctx context.Context, dist string, arts []shipline.Arti
 	return made, nil
 }
 
+// writeSBOM writes the SBOM of binary b beside it and returns its
+// artifact.
+func (a *Attester) writeSBOM(dist string, b shipline.Artifact) (shipline.Artifact, error) {
+	data, err := sbom.FromBinary(filepath.Join(dist, filepath.FromSlash(b.Path)), b, a.Created)
+	if err != nil {
+		return shipline.Artifact{}, err
+	}
+	return write(dist, b.Path+SBOMSuffix, shipline.KindSBOM, &b, data)
+}
+
+// writeSignature writes the detached signature of c beside it and returns
+// its artifact.
+func (a *Attester) writeSignature(ctx context.Context, dist string, c shipline.Artifact) (shipline.Artifact, error) {
+	sig, err := a.signFile(ctx, dist, c)
+	if err != nil {
+		return shipline.Artifact{}, err
+	}
+	return write(dist, c.Path+SignatureSuffix, shipline.KindSignature, &c, sig)
+}
+
+// each calls f for every element of in, as many at a time as there are
+// CPUs, and returns the results in the order of in, or the error of the
+// first element (in that order) that failed. It stops starting calls once
+// one has failed or ctx is done.
+func each(ctx context.Context, in []shipline.Artifact, f func(shipline.Artifact) (shipline.Artifact, error)) ([]shipline.Artifact, error) {
+	out := make([]shipline.Artifact, len(in))
+	errs := make([]error, len(in))
+	var (
+		next   int
+		failed bool
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), len(in)) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				stop := failed || i >= len(in)
+				mu.Unlock()
+				if stop {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[i] = err
+				} else {
+					out[i], errs[i] = f(in[i])
+				}
+				if errs[i] != nil {
+					mu.Lock()
+					failed = true
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // signFile returns the detached signature of the file of artifact c,
 // after checking that its bytes are those that were hashed.
 func (a *Attester) signFile(ctx context.Context, dist string, c shipline.Artifact) ([]byte, error) {
-	f, err := os.Open(filepath.Join(dist, filepath.FromSlash(c.Path)))
+	f, err := os.Open(filepath.Join(dist, filepath.FromSlash(c.Path))) // #nosec G304 -- an artifact the build wrote into its dist directory
 	if err != nil {
 		return nil, err
 	}
@@ -243,16 +356,13 @@ func (a *Attester) provenance(ctx context.Context, dist string, covered []shipli
 // its artifact, hashed from data: a file of kind covering of (nil for
 // none), for the same build and target.
 func write(dist, rel string, kind shipline.ArtifactKind, of *shipline.Artifact, data []byte) (shipline.Artifact, error) {
-	f, err := os.OpenFile(filepath.Join(dist, filepath.FromSlash(rel)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(filepath.Join(dist, filepath.FromSlash(rel)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644) // #nosec G302 G304 -- a new file in the dist directory: signatures, SBOMs and provenance are public release artifacts, for everyone to read
 	if os.IsExist(err) {
 		return shipline.Artifact{}, shipline.Errorf(shipline.EINTERNAL, "%s exists already: attach writes only new files", rel)
 	} else if err != nil {
 		return shipline.Artifact{}, err
 	}
 	_, err = f.Write(data)
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -332,8 +333,8 @@ func TestAttachUnsigned(t *testing.T) {
 	}
 }
 
-// TestAttachChanged checks that Attach refuses to sign or describe a file
-// that changed after it was hashed.
+// TestAttachChanged checks that Attach and AttachTarget refuse to sign or
+// describe a file that changed after it was hashed.
 func TestAttachChanged(t *testing.T) {
 	s, _ := mustSigner(t)
 	for _, a := range []*attest.Attester{{Signer: s}, {SBOM: true}} {
@@ -348,5 +349,74 @@ func TestAttachChanged(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "changed after it was hashed") {
 			t.Errorf("Attach (signer %v, SBOM %v) of a changed binary: %v", a.Signer != nil, a.SBOM, err)
 		}
+		_, err = a.AttachTarget(context.Background(), dist, arts[:2])
+		if err == nil || !strings.Contains(err.Error(), "changed after it was hashed") {
+			t.Errorf("AttachTarget (signer %v, SBOM %v) of a changed binary: %v", a.Signer != nil, a.SBOM, err)
+		}
 	}
+}
+
+// TestAttachTarget checks that AttachTarget for each target followed by
+// Attach makes the same files, byte for byte, as Attach alone.
+func TestAttachTarget(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustSigner(t)
+	bin := goBinary(t)
+	for _, tt := range []struct {
+		name string
+		a    *attest.Attester
+		want string // the files AttachTarget makes
+	}{
+		{"signed", &attest.Attester{Signer: s, SBOM: true, Provenance: &params, Created: commitTime},
+			"app_linux_amd64/app.sbom.cdx.json app_linux_amd64/app.sbom.cdx.json.sig app_linux_amd64/app.sig app_v1.0.0_linux_amd64.tar.gz.sig"},
+		{"unsigned", &attest.Attester{SBOM: true, Provenance: &params, Created: commitTime}, "app_linux_amd64/app.sbom.cdx.json"},
+		{"signatures only", &attest.Attester{Signer: s}, "app_linux_amd64/app.sig app_v1.0.0_linux_amd64.tar.gz.sig"},
+		{"nothing", &attest.Attester{Provenance: &params}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// Attach alone.
+			dist, arts := mustDist(t, bin)
+			alone, err := tt.a.Attach(ctx, dist, arts)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// AttachTarget for the binary and archive, then Attach
+			// given everything.
+			dist2, arts2 := mustDist(t, bin)
+			target, err := tt.a.AttachTarget(ctx, dist2, arts2[:2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var paths []string
+			for _, m := range target {
+				paths = append(paths, m.Path)
+			}
+			slices.Sort(paths)
+			if got := strings.Join(paths, " "); got != tt.want {
+				t.Errorf("AttachTarget made %q, want %q", got, tt.want)
+			}
+			rest, err := tt.a.Attach(ctx, dist2, append(arts2, target...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			both := append(target, rest...)
+			sortArtifacts(alone)
+			sortArtifacts(both)
+			if !slices.Equal(alone, both) {
+				t.Errorf("AttachTarget and Attach made\n%+v\nAttach alone\n%+v", both, alone)
+			}
+			for _, m := range both {
+				a, _ := os.ReadFile(filepath.Join(dist, filepath.FromSlash(m.Path)))
+				b, _ := os.ReadFile(filepath.Join(dist2, filepath.FromSlash(m.Path)))
+				if !bytes.Equal(a, b) {
+					t.Errorf("%s differs", m.Path)
+				}
+			}
+		})
+	}
+}
+
+func sortArtifacts(arts []shipline.Artifact) {
+	slices.SortFunc(arts, func(a, b shipline.Artifact) int { return strings.Compare(a.Path, b.Path) })
 }

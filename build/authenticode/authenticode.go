@@ -13,7 +13,9 @@ package authenticode
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,8 +77,12 @@ func (s *Signer) Sign(ctx context.Context, path string) error {
 		return err
 	}
 	out := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".authenticode")
-	os.Remove(out) // osslsigncode does not overwrite
-	defer os.Remove(out)
+	// osslsigncode does not overwrite: remove what an earlier run left,
+	// and what this one leaves if it fails.
+	if err := os.Remove(out); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	defer func() { _ = os.Remove(out) }() // best effort: after the rename nothing is there
 	args := []string{"sign", "-certs", s.Cert, "-key", s.Key, "-h", "sha256"}
 	if s.Password != nil {
 		args = append(args, "-readpass", "-")
@@ -88,7 +94,7 @@ func (s *Signer) Sign(ctx context.Context, path string) error {
 		args = append(args, "-time", strconv.FormatInt(s.Time.Unix(), 10))
 	}
 	args = append(args, "-in", path, "-out", out)
-	cmd := exec.CommandContext(ctx, s.program(), args...)
+	cmd := exec.CommandContext(ctx, s.program(), args...) // #nosec G204 -- osslsigncode (or the Program the caller set) with the arguments above, run without a shell; the password goes on standard input
 	cmd.Stdin = bytes.NewReader(s.Password)
 	cmd.SysProcAttr = detached()
 	var output bytes.Buffer

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,8 +73,10 @@ func (m *Main) buildCommand() *cobra.Command {
 		Long: `Build the module's main packages for every target into the dist directory:
 binaries (dist/ID_GOOS_GOARCH[_VARIANT]/NAME[.exe]), archives
 (NAME_VERSION_GOOS_GOARCH[_VARIANT].tar.gz, .zip for windows) holding the
-binary and the module's LICENSE* and README* files, checksums.txt (check it
-with 'sha256sum -c checksums.txt' in the dist directory) and artifacts.json.
+binary and the module's LICENSE* and README* files, compressed at
+archive.compression-level (1 to 9; 2 by default, which is fast),
+checksums.txt (check it with 'sha256sum -c checksums.txt' in the dist
+directory) and artifacts.json.
 
 What to build comes from 'builds:' in .shipline.yaml. Without it, shipline
 builds the module root if it is package main, else every main package in
@@ -144,17 +148,28 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 	if err != nil {
 		return err
 	}
+	// The look-ups that need nothing of one another run at once: the go
+	// command about the toolchain, git about the commit (and, for a
+	// release, the work tree) and about the remote for the provenance.
+	var (
+		date                   time.Time
+		tc                     *build.Toolchain
+		repoURL                string
+		dateErr, tcErr, urlErr error
+		wg                     sync.WaitGroup
+	)
+	wg.Go(func() { tc, tcErr = build.LookupToolchain(ctx, "", modDir) })
+	if ws.cfg.Sign.Provenances() {
+		wg.Go(func() { repoURL, urlErr = repositoryURL(ctx, ws) })
+	}
 	if !f.snapshot && !f.allowDirty {
-		if err := checkCleanBuild(ctx, ws.repo, dist); err != nil {
-			return err
-		}
+		dateErr = checkCleanBuild(ctx, ws.repo, dist)
 	}
-	date, err := headTime(ctx, ws.repo, res.Head)
-	if err != nil {
-		return err
+	if dateErr == nil {
+		date, dateErr = headTime(ctx, ws.repo, res.Head)
 	}
-	tc, err := build.LookupToolchain(ctx, "", modDir)
-	if err != nil {
+	wg.Wait()
+	if err := cmp.Or(dateErr, tcErr, urlErr); err != nil {
 		return err
 	}
 	builds, err := build.Resolve(build.ResolveOptions{
@@ -174,9 +189,7 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 	}
 	var prov provenance.Params
 	if ws.cfg.Sign.Provenances() {
-		if prov, err = m.provenanceParams(ctx, ws, res, version, f.snapshot, builds); err != nil {
-			return err
-		}
+		prov = provenanceFor(repoURL, res, version, f.snapshot, builds)
 	}
 	opts := build.Options{
 		Dir:          modDir,
@@ -187,6 +200,7 @@ func (m *Main) runBuild(ctx context.Context, f buildFlags) error {
 		Commit:       res.Head,
 		Date:         date,
 		ArchiveFiles: ws.cfg.Archive.Files,
+		ArchiveLevel: ws.cfg.Archive.CompressionLevel,
 		Toolchain:    tc,
 		Parallelism:  f.parallelism,
 		KeepGoing:    f.keepGoing,
@@ -355,18 +369,21 @@ func (m *Main) progress(builds []build.Build) func(build.Event) {
 // the same builds and options but a dist directory of its own, and returns
 // the files that differ from first, the first build's artifacts, and the
 // second build's dist directory, kept when there are differences.
-func (m *Main) rebuild(ctx context.Context, repo *gitrepo.Repo, module string, builds []build.Build, opts build.Options, first []shipline.Artifact) ([]build.Difference, string, error) {
+func (m *Main) rebuild(ctx context.Context, repo *gitrepo.Repo, module string, builds []build.Build, opts build.Options, first []shipline.Artifact) (diffs []build.Difference, kept string, err error) {
 	tmp, err := os.MkdirTemp("", "shipline-reproduce-")
 	if err != nil {
 		return nil, "", err
 	}
+	defer func() {
+		if kept == "" {
+			_ = os.RemoveAll(tmp) // best effort: a temporary directory, nothing in it is needed
+		}
+	}()
 	tree := filepath.Join(tmp, "tree")
-	if err := os.Mkdir(tree, 0o755); err != nil {
-		os.RemoveAll(tmp)
+	if err := os.Mkdir(tree, 0o700); err != nil {
 		return nil, "", err
 	}
 	if err := repo.Export(ctx, opts.Commit, "", tree); err != nil {
-		os.RemoveAll(tmp)
 		return nil, "", fmt.Errorf("export %s: %w", shortHash(opts.Commit), err)
 	}
 	fmt.Fprintf(m.Stderr, "checking reproducibility: building %s again in %s\n", shortHash(opts.Commit), tmp)
@@ -376,12 +393,10 @@ func (m *Main) rebuild(ctx context.Context, repo *gitrepo.Repo, module string, b
 	opts.Progress = m.progress(builds)
 	second, err := build.Run(ctx, builds, opts)
 	if err != nil {
-		os.RemoveAll(tmp)
 		return nil, "", fmt.Errorf("second build, of HEAD exported to another directory: %w", err)
 	}
-	diffs := build.Compare(first, second.Artifacts)
+	diffs = build.Compare(first, second.Artifacts)
 	if len(diffs) == 0 {
-		os.RemoveAll(tmp)
 		return nil, "", nil
 	}
 	return diffs, opts.Dist, nil

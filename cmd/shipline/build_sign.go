@@ -110,7 +110,7 @@ func configName(ws *workspace) string {
 // or an empty password when neither is set. The password is never part of
 // an error.
 func loadSigningKey(name, file string) (sign.Signer, error) {
-	data, err := os.ReadFile(file)
+	data, err := os.ReadFile(file) // #nosec G304 -- the signing key the user names (--key or sign.key): reading it is the point
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, shipline.Errorf(shipline.ENOTFOUND, "signing key %s does not exist: make a key pair with 'shipline key generate', or pass --no-sign to build without signing", name)
 	} else if err != nil {
@@ -150,11 +150,14 @@ func (s *signing) attester(ws *workspace, p provenance.Params, date time.Time) *
 	return a
 }
 
-// hooks sets the Seal and Attach hooks of opts for a, leaving out those
-// that would do nothing.
+// hooks sets the Seal, AttachTarget and Attach hooks of opts for a,
+// leaving out those that would do nothing.
 func hooks(opts *build.Options, a *attest.Attester) {
 	if a.Authenticode != nil || (a.Embed && a.Signer != nil) {
 		opts.Seal = a.Seal
+	}
+	if a.Signer != nil || a.SBOM {
+		opts.AttachTarget = a.AttachTarget
 	}
 	if a.Signer != nil || a.SBOM || a.Provenance != nil {
 		opts.Attach = a.Attach
@@ -170,6 +173,11 @@ func (m *Main) provenanceParams(ctx context.Context, ws *workspace, res *version
 	if err != nil {
 		return provenance.Params{}, err
 	}
+	return provenanceFor(repo, res, version, snapshot, builds), nil
+}
+
+// provenanceFor is provenanceParams with the repository's URL found.
+func provenanceFor(repo string, res *versioning.Result, version string, snapshot bool, builds []build.Build) provenance.Params {
 	p := provenance.Params{Repository: repo, Commit: res.Head, Version: version, BuilderID: builderID()}
 	if !snapshot {
 		p.Ref = "refs/tags/" + res.Next
@@ -182,7 +190,7 @@ func (m *Main) provenanceParams(ctx context.Context, ws *workspace, res *version
 		}
 	}
 	slices.SortFunc(p.Targets, func(a, b shipline.Target) int { return strings.Compare(a.String(), b.String()) })
-	return p, nil
+	return p
 }
 
 // repositoryURL is the URL of the repository a release is built from, as
