@@ -33,7 +33,7 @@ import (
 //     keyForms); a map without it is keyed by commit type.
 
 // commitType is the form of a commit type: letters, digits, '-' and '_'.
-var commitType = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var commitType = lazyRegexp(`^[A-Za-z0-9_-]+$`)
 
 // Strings is a list of strings that the file may also give as one string,
 // meaning a list of one: "run: make" is "run: [make]".
@@ -47,7 +47,7 @@ var (
 
 // keyForm is a form the keys of a map must have.
 type keyForm struct {
-	re   *regexp.Regexp
+	re   func() *regexp.Regexp
 	what string // "a commit type"
 	how  string // how to write one
 }
@@ -55,10 +55,10 @@ type keyForm struct {
 // keyForms are the forms a `key` tag may name; "" is the default.
 var keyForms = map[string]keyForm{
 	"":      {commitType, "a commit type", "use only letters, digits, '-' and '_'"},
-	"name":  {regexp.MustCompile(namePattern), "a name", "use letters, digits, '.', '-' and '_', starting with a letter or digit"},
-	"env":   {regexp.MustCompile(envPattern), "an environment variable name", "use letters, digits and '_', not starting with a digit"},
-	"axis":  {regexp.MustCompile(axisPattern), "a matrix axis name", "use lowercase letters, digits and '_', starting with a letter"},
-	"label": {regexp.MustCompile(labelPattern), "a label name", "use letters, digits, '.', '/', '-' and '_', starting with a letter or digit"},
+	"name":  {lazyRegexp(namePattern), "a name", "use letters, digits, '.', '-' and '_', starting with a letter or digit"},
+	"env":   {lazyRegexp(envPattern), "an environment variable name", "use letters, digits and '_', not starting with a digit"},
+	"axis":  {lazyRegexp(axisPattern), "a matrix axis name", "use lowercase letters, digits and '_', starting with a letter"},
+	"label": {lazyRegexp(labelPattern), "a label name", "use letters, digits, '.', '/', '-' and '_', starting with a letter or digit"},
 }
 
 // aliasBudget bounds how many values aliases may expand to, so that a small
@@ -358,7 +358,7 @@ func (d *decoder) mapping(at, n *yaml.Node, v reflect.Value, path string, r rule
 // checking the key's form. A value with problems is kept as far as it
 // decoded, for the semantic checks of its other parts (Parse fails anyway).
 func (d *decoder) entry(kv pair, v reflect.Value, path string, r rule) {
-	if form := keyForms[r.key]; !form.re.MatchString(kv.key) {
+	if form := keyForms[r.key]; !form.re().MatchString(kv.key) {
 		d.addAt(kv.keyNode, path, "key %s is not %s: %s", quote(kv.key), form.what, form.how)
 		return
 	}
@@ -508,7 +508,7 @@ func (d *decoder) wrongType(at, n *yaml.Node, path string, t reflect.Type, enum 
 		msg += fmt.Sprintf("; give a unit, such as %ss", n.Value)
 	case t.Kind() == reflect.String, t == stringsType:
 		msg += fmt.Sprintf("; quote it if you mean the string: %s", quote(n.Value))
-	case t.Kind() == reflect.Slice && n.ShortTag() == "!!str" && commitType.MatchString(n.Value):
+	case t.Kind() == reflect.Slice && n.ShortTag() == "!!str" && commitType().MatchString(n.Value):
 		msg += fmt.Sprintf("; write [%s] for a list of one", n.Value)
 	}
 	d.addAt(at, path, "%s", msg)
@@ -598,7 +598,7 @@ func plain(s string) string {
 // keyName returns key as it is when it is a plain word and quoted otherwise,
 // for use in a key path.
 func keyName(key string) string {
-	if commitType.MatchString(key) {
+	if commitType().MatchString(key) {
 		return key
 	}
 	return quote(key)

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
 
@@ -95,8 +94,8 @@ const (
 )
 
 var (
-	spdxRE      = regexp.MustCompile(spdxPattern)
-	gosecRuleRE = regexp.MustCompile(gosecRulePattern)
+	spdxRE      = lazyRegexp(spdxPattern)
+	gosecRuleRE = lazyRegexp(gosecRulePattern)
 )
 
 // date decodes a Date from a YAML timestamp or string holding only a
@@ -145,7 +144,7 @@ func (d *decoder) checkGates(cfg *Config) {
 		}
 		for i, id := range list.ids {
 			p := fmt.Sprintf("%s[%d]", list.key, i)
-			if n := d.given(p); n != nil && !spdxRE.MatchString(id) {
+			if n := d.given(p); n != nil && !spdxRE().MatchString(id) {
 				d.addAt(n, p, "%s is not an SPDX license identifier such as MIT or Apache-2.0", quote(id))
 			}
 		}
@@ -164,7 +163,7 @@ func (d *decoder) checkGates(cfg *Config) {
 	}{{"gates.gosec.include", g.Gosec.Include}, {"gates.gosec.exclude", g.Gosec.Exclude}} {
 		for i, id := range list.ids {
 			p := fmt.Sprintf("%s[%d]", list.key, i)
-			if n := d.given(p); n != nil && !gosecRuleRE.MatchString(id) {
+			if n := d.given(p); n != nil && !gosecRuleRE().MatchString(id) {
 				d.addAt(n, p, "%s is not a gosec rule ID such as G101", quote(id))
 			}
 		}

@@ -112,7 +112,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 }
 
 // yamlLine matches the position yaml.v3 puts in front of a syntax error.
-var yamlLine = regexp.MustCompile(`^line (\d+): `)
+var yamlLine = lazyRegexp(`^line (\d+): `)
 
 // syntaxError reports an error from yaml.v3's parser. Its messages carry a
 // line at most ("yaml: line 3: ..."), so the column is 1, except where the
@@ -120,7 +120,7 @@ var yamlLine = regexp.MustCompile(`^line (\d+): `)
 func (d *decoder) syntaxError(err error, data []byte) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line, col := 1, 1
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		msg = msg[len(m[0]):]
 		line, _ = strconv.Atoi(m[1])
 		// yaml.v3 counts lines from 0 in parser errors (unlike scanner
@@ -147,7 +147,7 @@ func parserError(msg string) bool {
 }
 
 // unknownAnchor matches yaml.v3's message for an alias with no anchor.
-var unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+var unknownAnchor = lazyRegexp(`^unknown anchor '(.*)' referenced$`)
 
 // locate returns the byte offset in data that the yaml.v3 error message
 // msg is about when the message does not say and it can be found, else -1.
@@ -167,7 +167,7 @@ func locate(msg string, data []byte) int {
 				0x80 <= r && r <= 0x9f && r != 0x85 || r == 0xfffe || r == 0xffff
 		})
 	default:
-		if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		if m := unknownAnchor().FindStringSubmatch(msg); m != nil {
 			re := regexp.MustCompile(`\*` + regexp.QuoteMeta(m[1]) + `($|[\s,\]\}])`)
 			if loc := re.FindIndex(data); loc != nil {
 				return loc[0]

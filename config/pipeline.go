@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -206,7 +205,7 @@ const (
 	durationPattern = `^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
 )
 
-var nameRE = regexp.MustCompile(namePattern)
+var nameRE = lazyRegexp(namePattern)
 
 // Active reports whether the matrix has axes or include entries; a pipeline
 // without an active matrix has one job.
@@ -403,9 +402,9 @@ func matches(c, e map[string]string) bool {
 
 // Expression is the form of a substitution: ${{ matrix.NAME }}, with
 // optional spaces inside the braces.
-var expression = regexp.MustCompile(`\$\{\{(.*?)\}\}`)
+var expression = lazyRegexp(`\$\{\{(.*?)\}\}`)
 
-var matrixRef = regexp.MustCompile(`^matrix\.([a-z][a-z0-9_]*)$`)
+var matrixRef = lazyRegexp(`^matrix\.([a-z][a-z0-9_]*)$`)
 
 // Substitute replaces each ${{ matrix.NAME }} in s with vars[NAME]. It is
 // an error when s has another ${{ }} expression, an unclosed "${{", or a
@@ -418,7 +417,7 @@ func Substitute(s string, vars map[string]string) (string, error) {
 	var b strings.Builder
 	rest := s
 	for {
-		loc := expression.FindStringSubmatchIndex(rest)
+		loc := expression().FindStringSubmatchIndex(rest)
 		if loc == nil {
 			if strings.Contains(rest, "${{") {
 				return "", fmt.Errorf("%q has a ${{ without its }}", s)
@@ -428,7 +427,7 @@ func Substitute(s string, vars map[string]string) (string, error) {
 		}
 		b.WriteString(rest[:loc[0]])
 		expr := strings.TrimSpace(rest[loc[2]:loc[3]])
-		m := matrixRef.FindStringSubmatch(expr)
+		m := matrixRef().FindStringSubmatch(expr)
 		if m == nil {
 			return "", fmt.Errorf("unknown expression ${{ %s }}: the only one is ${{ matrix.NAME }}", expr)
 		}
@@ -544,7 +543,7 @@ func deepCopy(v reflect.Value) reflect.Value {
 
 // goVersion is the form of a go: version: a release (1.26.8, 1.27rc1,
 // 1.27beta1) or a language version (1.26), with or without "go".
-var goVersion = regexp.MustCompile(`^(?:go)?(1\.(?:0|[1-9][0-9]*))(\.(?:0|[1-9][0-9]*)|(?:rc|beta)[1-9][0-9]*)?$`)
+var goVersion = lazyRegexp(`^(?:go)?(1\.(?:0|[1-9][0-9]*))(\.(?:0|[1-9][0-9]*)|(?:rc|beta)[1-9][0-9]*)?$`)
 
 // Toolchain returns the GOTOOLCHAIN value for the go: version v: for a
 // release such as 1.26.8 or 1.27rc1, "go1.26.8" and exact true; for a
@@ -552,7 +551,7 @@ var goVersion = regexp.MustCompile(`^(?:go)?(1\.(?:0|[1-9][0-9]*))(\.(?:0|[1-9][
 // be resolved to one, "go1.26" and exact false. It is an error when v is
 // neither.
 func Toolchain(v string) (name string, exact bool, err error) {
-	m := goVersion.FindStringSubmatch(v)
+	m := goVersion().FindStringSubmatch(v)
 	if m == nil {
 		return "", false, fmt.Errorf("%s is not a Go version such as 1.26.8, 1.27rc1 or 1.26", quote(v))
 	}

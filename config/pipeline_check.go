@@ -76,7 +76,7 @@ func (d *decoder) checkStages(sp string, p Pipeline, vars map[string]string) boo
 			switch n := d.nodes[np]; {
 			case st.Name == "":
 				d.addAt(orNode(n, d.nodes[stp]), np, "a stage needs a name, such as name: test")
-			case !nameRE.MatchString(st.Name):
+			case !nameRE().MatchString(st.Name):
 				d.addAt(n, np, "%s is not a stage name: %s", quote(st.Name), keyForms["name"].how)
 			case stages[st.Name] != nil:
 				d.addAt(n, np, "stage name %s is taken by the stage at line %d, column %d", quote(st.Name), stages[st.Name].Line, stages[st.Name].Column)
@@ -102,7 +102,7 @@ func (d *decoder) checkStages(sp string, p Pipeline, vars map[string]string) boo
 			}
 			id, n := s.ID(), orNode(d.nodes[np], d.nodes[pp])
 			switch {
-			case s.Name != "" && !nameRE.MatchString(s.Name):
+			case s.Name != "" && !nameRE().MatchString(s.Name):
 				d.addAt(n, np, "%s is not a step name: %s", quote(s.Name), keyForms["name"].how)
 				namesOK = false
 			case steps[id].node != nil:
@@ -307,7 +307,7 @@ func (d *decoder) checkStep(at string, s Step, vars map[string]string, pinned bo
 			if d.given(join(at, "gate.checks")) == nil {
 				break
 			}
-			if cp, n := d.item(join(at, "gate.checks"), i); !nameRE.MatchString(c) {
+			if cp, n := d.item(join(at, "gate.checks"), i); !nameRE().MatchString(c) {
 				d.addAt(n, cp, "%s is not a check name: %s", quote(c), keyForms["name"].how)
 			}
 		}

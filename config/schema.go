@@ -204,7 +204,7 @@ func schemaOf(t reflect.Type, path string, def reflect.Value, r rule) *jsonSchem
 			ap := schemaOf(t.Field(in.index).Type.Elem(), path+".*", reflect.Value{}, rule{enum: in.enum})
 			ap.Description = in.doc
 			s.AdditionalProperties = ap
-			s.PropertyNames = &jsonSchema{Pattern: `^(` + strings.Join(names(fs), "|") + `)$|` + keyForms[in.key].re.String()}
+			s.PropertyNames = &jsonSchema{Pattern: `^(` + strings.Join(names(fs), "|") + `)$|` + keyForms[in.key].re().String()}
 		}
 		groups, members := oneofGroups(fs)
 		for _, g := range groups {
@@ -219,7 +219,7 @@ func schemaOf(t reflect.Type, path string, def reflect.Value, r rule) *jsonSchem
 		}
 	case t.Kind() == reflect.Map:
 		s.Type = "object"
-		s.PropertyNames = &jsonSchema{Pattern: keyForms[r.key].re.String()}
+		s.PropertyNames = &jsonSchema{Pattern: keyForms[r.key].re().String()}
 		s.AdditionalProperties = schemaOf(t.Elem(), path+".*", reflect.Value{}, rule{enum: r.enum})
 	case t.Kind() == reflect.Slice:
 		s.Type = "array"

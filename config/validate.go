@@ -100,7 +100,7 @@ func (d *decoder) checkType(path, t string) bool {
 	if n == nil {
 		return false
 	}
-	if !commitType.MatchString(t) {
+	if !commitType().MatchString(t) {
 		d.addAt(n, path, "%s is not a commit type: use only letters, digits, '-' and '_'", quote(t))
 		return false
 	}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/licensecheck"
 )
@@ -24,7 +25,9 @@ const maxLicenseFile = 1 << 20
 // LICENCE, COPYING, COPYRIGHT and UNLICENSE with any suffix (LICENSE.md,
 // LICENSE-APACHE, COPYING.LESSER), and NAME-LICENSE or NAME_LICENSE
 // (MIT-LICENSE, APACHE_LICENSE.txt).
-var licenseName = regexp.MustCompile(`^(LICEN[CS]E|COPYING|COPYRIGHT|UNLICEN[CS]E)|^[A-Z0-9.]+[-_]LICEN[CS]E`)
+var licenseName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(LICEN[CS]E|COPYING|COPYRIGHT|UNLICEN[CS]E)|^[A-Z0-9.]+[-_]LICEN[CS]E`)
+})
 
 // notLicense are extensions of files that are code or data even when
 // their name looks like a license file's (license.go, licenses.json).
@@ -34,7 +37,7 @@ var notLicense = map[string]bool{".GO": true, ".JSON": true, ".YAML": true, ".YM
 // as a license file.
 func IsLicenseFile(name string) bool {
 	u := strings.ToUpper(name)
-	return licenseName.MatchString(u) && !notLicense[path.Ext(u)]
+	return licenseName().MatchString(u) && !notLicense[path.Ext(u)]
 }
 
 // Detect identifies the licenses of the module whose files are in dir

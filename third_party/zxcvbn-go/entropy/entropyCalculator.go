@@ -18,9 +18,15 @@ const (
 )
 
 var (
-	startUpperRx            = regexp.MustCompile(`^[A-Z][^A-Z]+$`)
-	endUpperRx              = regexp.MustCompile(`^[^A-Z]+[A-Z]$'`)
-	allUpperRx              = regexp.MustCompile(`^[A-Z]+$`)
+	// Compiled on first use (Shipline's copy: upstream compiles them at
+	// the start of every program).
+	upperRxs = sync.OnceValue(func() []*regexp.Regexp {
+		return []*regexp.Regexp{
+			regexp.MustCompile(`^[A-Z][^A-Z]+$`),  // start upper
+			regexp.MustCompile(`^[^A-Z]+[A-Z]$'`), // end upper
+			regexp.MustCompile(`^[A-Z]+$`),        // all upper
+		}
+	})
 	// The keypad's numbers, on first use (Shipline's copy: upstream
 	// computes them at the start of every program).
 	keyPadStats = sync.OnceValues(func() (startingPositions int, avgDegree float64) {
@@ -56,7 +62,7 @@ func extraUpperCaseEntropy(match match.Match) float64 {
 	// so it only doubles the search space (uncapitalized + capitalized): 1 extra bit of entropy.
 	// allcaps and end-capitalized are common enough too, underestimate as 1 extra bit to be safe.
 
-	for _, matcher := range []*regexp.Regexp{startUpperRx, endUpperRx, allUpperRx} {
+	for _, matcher := range upperRxs() {
 		if matcher.MatchString(word) {
 			return float64(1)
 		}
