@@ -26,6 +26,12 @@ const (
 
 // readELF reads an ELF executable's header checks and memory image.
 func readELF(r io.ReaderAt, size int64, t shipline.Target) (*exe, error) {
+	// A file shorter than its ELF header is truncated; say so here rather
+	// than rely on how debug/elf words its error, which changes between Go
+	// releases.
+	if size < elfHeaderSize(r) {
+		return nil, &fileErr{why: "is truncated: the headers end early", err: io.ErrUnexpectedEOF}
+	}
 	f, err := elf.NewFile(r)
 	if err != nil {
 		return nil, corrupt(err)
@@ -386,4 +392,22 @@ func elfRelocs(f *elf.File, rel uint32) map[uint64]uint64 {
 		}
 	}
 	return relocs
+}
+
+// elfHeaderSize returns the size of the ELF file header for the class in
+// the identification bytes at the start of r: 52 bytes for 32-bit files,
+// 64 for 64-bit ones, and the 16 identification bytes themselves when
+// they cannot be read or name no class.
+func elfHeaderSize(r io.ReaderAt) int64 {
+	var ident [elf.EI_NIDENT]byte
+	if _, err := r.ReadAt(ident[:], 0); err != nil {
+		return elf.EI_NIDENT
+	}
+	switch elf.Class(ident[elf.EI_CLASS]) {
+	case elf.ELFCLASS32:
+		return 52
+	case elf.ELFCLASS64:
+		return 64
+	}
+	return elf.EI_NIDENT
 }

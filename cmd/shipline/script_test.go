@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"flag"
+	goversion "go/version"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -69,8 +72,23 @@ func setupGit(env *testscript.Env) error {
 			env.Setenv("GOCACHE", filepath.Join(dir, "go-build"))
 		}
 	}
+	// GOLANG is the language version of the go command the scripts run
+	// (1.26 for go1.26.8), for configurations that name it.
+	env.Setenv("GOLANG", goLang())
 	return nil
 }
+
+// goLang returns the language version of the go command on PATH with
+// GOTOOLCHAIN=local, as the scripts run it, or "" when there is none.
+var goLang = sync.OnceValue(func() string {
+	cmd := exec.Command("go", "env", "GOVERSION")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(goversion.Lang(strings.TrimSpace(string(out))), "go")
+})
 
 // cmdCommit makes a commit: "commit MESSAGE [FILE...]" appends a line to
 // each FILE (default: a file named after the message's order) and commits
