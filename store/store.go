@@ -16,12 +16,27 @@
 //	mem://                             memory, for tests
 //
 // Every URL takes prefix=DIR/ to put the store under a prefix of the
-// bucket. s3:// and azblob:// take gocloud.dev's query parameters for their
-// scheme; gs:// goes through Shipline's own driver (internal/gcsblob, which
-// keeps the Google Cloud client libraries out of every start of the
-// program) and takes anonymous, access_id, private_key_path and
-// universe_domain, refusing others by name. Credentials come from each
-// cloud's usual environment (for gs://, Application Default Credentials).
+// bucket. s3:// goes through Shipline's own driver (internal/s3blob, which
+// keeps the AWS SDK out of every start of the program) and takes
+// gocloud.dev's parameters for its scheme: region, endpoint,
+// use_path_style (or s3ForcePathStyle), hostname_immutable, disable_https,
+// anonymous, profile, dualstack, fips, accelerate, ssetype and kmskeyid
+// (and accepts, with no effect, awssdk, rate_limiter_capacity and the
+// checksum modes; role= is refused: it does not assume roles);
+// gs:// goes through Shipline's own driver (internal/gcsblob, which keeps
+// the Google Cloud client libraries out of every start of the program) and
+// takes anonymous, access_id, private_key_path and universe_domain;
+// azblob:// goes through Shipline's own driver too (internal/azblob, which
+// keeps the Azure SDK out of every start) and takes gocloud's
+// storage_account, domain, protocol, cdn and localemu. All three refuse other
+// parameters by name. Credentials come from each cloud's usual environment
+// (for s3://, the AWS SDKs' chain: AWS_ACCESS_KEY_ID and the rest, the
+// shared config and credentials files with static keys or
+// credential_process, web identity, container and EC2 instance
+// credentials; for gs://, Application Default Credentials; for azblob://,
+// AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN,
+// AZURE_STORAGE_CONNECTION_STRING, or Microsoft Entra ID as azidentity's
+// DefaultAzureCredential finds it).
 //
 // # Layout
 //
@@ -92,14 +107,14 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob://
 	"gocloud.dev/blob/fileblob"
 	_ "gocloud.dev/blob/memblob" // mem://
-	_ "gocloud.dev/blob/s3blob"  // s3://
 	"gocloud.dev/gcerrors"
 
 	"github.com/shipline-ci/shipline"
+	_ "github.com/shipline-ci/shipline/internal/azblob"  // azblob://
 	_ "github.com/shipline-ci/shipline/internal/gcsblob" // gs://
+	_ "github.com/shipline-ci/shipline/internal/s3blob"  // s3://
 )
 
 // Schemes returns the URL schemes Open accepts, in the order the help text

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/shipline-ci/shipline"
+	"github.com/shipline-ci/shipline/internal/aztest"
 	"github.com/shipline-ci/shipline/internal/gcstest"
 	"github.com/shipline-ci/shipline/internal/s3test"
 	"github.com/shipline-ci/shipline/store"
@@ -61,11 +62,21 @@ func TestConformanceGCS(t *testing.T) {
 	})
 }
 
-// TestConformanceAzure runs the suite against a container named by an
-// environment variable (a real one, or Azurite's with
-// AZURE_STORAGE_CONNECTION_STRING), each store under a prefix of its own.
+// TestConformanceAzure runs the suite against Azurite, started as a
+// separate process and reached through AZURE_STORAGE_CONNECTION_STRING,
+// each store a prefix of its container; or, with
+// SHIPLINE_TEST_AZBLOB_URL=azblob://CONTAINER, against that container (a
+// real one, with the machine's credentials).
 func TestConformanceAzure(t *testing.T) {
-	conformanceFromEnv(t, "SHIPLINE_TEST_AZBLOB_URL", "azblob://CONTAINER")
+	if os.Getenv("SHIPLINE_TEST_AZBLOB_URL") != "" {
+		conformanceFromEnv(t, "SHIPLINE_TEST_AZBLOB_URL", "azblob://CONTAINER")
+		return
+	}
+	srv := aztest.Start(t)
+	srv.Setenv(t)
+	storetest.RunConformance(t, func(t *testing.T) *store.Store {
+		return mustOpen(t, srv.URL(randomPrefix(t)))
+	})
 }
 
 func conformanceFromEnv(t *testing.T, env, example string) {

@@ -1,5 +1,6 @@
 // Package s3test starts an S3 server for tests: the fakes3 program in this
-// directory (gofakes3, in memory), built with the go command and run as a
+// directory (gofakes3, in memory, with what it lacks of S3 made up for:
+// see fakes3's documentation), built with the go command and run as a
 // separate process on 127.0.0.1 with a random port (see internal/testproc).
 package s3test
 
@@ -50,9 +51,9 @@ func StartServer(tb testing.TB, opts Options) *Server {
 	return s
 }
 
-// URL returns the store URL of bucket on the server, for gocloud.dev's
-// s3blob: path-style requests to the endpoint, anonymous, so that no
-// credentials are looked up.
+// URL returns the store URL of bucket on the server, for Shipline's s3
+// driver (internal/s3blob): path-style requests to the endpoint,
+// anonymous, so that no credentials are looked up.
 func (s *Server) URL(prefix string) string {
 	q := url.Values{}
 	q.Set("endpoint", s.Endpoint)

@@ -1,0 +1,168 @@
+package azblob
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"gocloud.dev/gcerrors"
+)
+
+// Error is an error answer of the Blob service: its HTTP status and what
+// the service said. blob.Bucket.ErrorAs gives it as **Error.
+type Error struct {
+	// Status is the HTTP status code, such as 404.
+	Status int
+	// Code is the service's error code (x-ms-error-code), such as
+	// "BlobNotFound" or "ConditionNotMet"; empty when it gave none.
+	Code string
+	// Message is the service's message, or the status text.
+	Message string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("azblob: %s (HTTP %d", e.Message, e.Status)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	return s + ")"
+}
+
+// codeError is an error of the driver itself, such as a call it cannot
+// make: it is not sent to the service.
+type codeError struct {
+	code gcerrors.ErrorCode
+	msg  string
+}
+
+func (e *codeError) Error() string { return "azblob: " + e.msg }
+
+// errorCode maps an error of the driver to gocloud's code: from the
+// service's error code when it is one the driver knows, else from the HTTP
+// status.
+func errorCode(err error) gcerrors.ErrorCode {
+	var e *Error
+	var c *codeError
+	var te *TokenError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &c):
+		return c.code
+	case errors.Is(err, context.Canceled):
+		return gcerrors.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return gcerrors.DeadlineExceeded
+	case errors.As(err, &te):
+		return gcerrors.PermissionDenied
+	case errors.As(err, &dns) && dns.IsNotFound:
+		// An account that does not exist has no host name.
+		return gcerrors.NotFound
+	case !errors.As(err, &e):
+		return gcerrors.Unknown
+	}
+	switch e.Code {
+	case "BlobNotFound", "ContainerNotFound", "ResourceNotFound", "CannotVerifyCopySource":
+		if e.Status == http.StatusNotFound {
+			return gcerrors.NotFound
+		}
+	case "AuthenticationFailed", "AuthorizationFailure", "AuthorizationPermissionMismatch",
+		"InsufficientAccountPermissions", "AuthorizationSourceIPMismatch", "AuthorizationProtocolMismatch":
+		return gcerrors.PermissionDenied
+	case "BlobAlreadyExists", "ConditionNotMet", "TargetConditionNotMet", "SourceConditionNotMet":
+		return gcerrors.FailedPrecondition
+	case "InvalidRange", "Md5Mismatch", "InvalidMd5", "InvalidBlockList", "InvalidBlockId", "InvalidQueryParameterValue", "InvalidHeaderValue", "InvalidResourceName":
+		return gcerrors.InvalidArgument
+	case "ServerBusy", "OperationTimedOut":
+		return gcerrors.ResourceExhausted
+	}
+	switch e.Status {
+	case http.StatusBadRequest, http.StatusRequestedRangeNotSatisfiable:
+		return gcerrors.InvalidArgument
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return gcerrors.PermissionDenied
+	case http.StatusNotFound:
+		return gcerrors.NotFound
+	case http.StatusConflict, http.StatusPreconditionFailed:
+		return gcerrors.FailedPrecondition
+	case http.StatusTooManyRequests:
+		return gcerrors.ResourceExhausted
+	case http.StatusNotImplemented:
+		return gcerrors.Unimplemented
+	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
+		return gcerrors.DeadlineExceeded
+	}
+	if e.Status >= 500 {
+		return gcerrors.Internal
+	}
+	return gcerrors.Unknown
+}
+
+// responseError reads an error answer and closes its body. The code is
+// x-ms-error-code, or the XML body's when the header is missing (a HEAD
+// answer has no body).
+func responseError(res *http.Response) *Error {
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	e := parseErrorBody(body)
+	e.Status = res.StatusCode
+	if c := res.Header.Get("X-Ms-Error-Code"); c != "" {
+		e.Code = c
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(res.StatusCode)
+		if e.Code != "" {
+			e.Message = e.Code
+		}
+	}
+	return e
+}
+
+// parseErrorBody reads <Error><Code/><Message/></Error>; a body of another
+// form gives its first line as the message.
+func parseErrorBody(body []byte) *Error {
+	e := &Error{}
+	var x struct {
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	}
+	if xml.Unmarshal(body, &x) == nil && (x.Code != "" || x.Message != "") {
+		e.Code = strings.TrimSpace(x.Code)
+		e.Message = firstLine(x.Message)
+	} else if msg := firstLine(string(body)); msg != "" && !strings.HasPrefix(msg, "<") {
+		e.Message = msg
+	}
+	if len(e.Message) > 300 {
+		e.Message = e.Message[:300] + "..."
+	}
+	return e
+}
+
+// retryable reports whether an answer with status may succeed when the
+// request is sent again.
+func retryable(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
+}
+
+// Retries: at most maxAttempts sends of a request that may be repeated,
+// waiting retryBase, then twice as long each time.
+var (
+	maxAttempts = 4
+	retryBase   = 100 * time.Millisecond
+)
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
