@@ -6,9 +6,7 @@ import (
 	"crypto/md5" // #nosec G501 -- Content-MD5 is the service's integrity check, not a security one
 	"encoding/base64"
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,6 +17,8 @@ import (
 
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // defaultPageSize is the page size of a listing that asks for none.
@@ -55,14 +55,13 @@ func (b *bucket) url(c *call) string {
 	return u
 }
 
-// send sends c, authorized, a new request each time. When idempotent it
-// sends it again after a network error or an answer that retryable
-// accepts, up to maxAttempts. It returns the last answer whatever its
-// status: the caller reads it.
+// send sends c, authorized, a new request each time; when idempotent,
+// again as blobhttp.Sender.Send does. It returns the last answer whatever
+// its status: the caller reads it.
 func (b *bucket) send(ctx context.Context, idempotent bool, c *call) (*http.Response, error) {
 	u := b.url(c)
-	wait := retryBase
-	for attempt := 1; ; attempt++ {
+	s := blobhttp.Sender{Client: b.client, Attempts: maxAttempts, Wait: retryBase}
+	return s.Send(ctx, idempotent, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, c.method, u, bytes.NewReader(c.body))
 		if err != nil {
 			return nil, err
@@ -80,23 +79,8 @@ func (b *bucket) send(ctx context.Context, idempotent bool, c *call) (*http.Resp
 				return nil, err
 			}
 		}
-		res, err := b.client.Do(req)
-		last := !idempotent || attempt >= maxAttempts
-		if err == nil && (last || !retryable(res.StatusCode)) {
-			return res, nil
-		}
-		if err != nil && (last || ctx.Err() != nil) {
-			return nil, err
-		}
-		if res != nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-			_ = res.Body.Close()
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return nil, err
-		}
-		wait *= 2
-	}
+		return req, nil
+	})
 }
 
 // expect sends c and checks the answer's status is want; it closes the
@@ -121,13 +105,7 @@ func (b *bucket) ErrorCode(err error) gcerrors.ErrorCode { return errorCode(err)
 func (b *bucket) As(any) bool { return false }
 
 // ErrorAs implements driver.Bucket: an answer of the service is an *Error.
-func (b *bucket) ErrorAs(err error, i any) bool {
-	p, ok := i.(**Error)
-	if !ok {
-		return false
-	}
-	return errors.As(err, p)
-}
+func (b *bucket) ErrorAs(err error, i any) bool { return blobhttp.ErrorAs[*Error](err, i) }
 
 // Close implements driver.Bucket; the bucket holds nothing to release.
 func (b *bucket) Close() error { return nil }
@@ -136,7 +114,7 @@ func noAs(any) bool { return false }
 
 // errEmptyKey is the error of a read, a look-up or a delete of the empty
 // key, which names the container, not a blob.
-var errEmptyKey = &codeError{gcerrors.NotFound, "no blob has an empty name"}
+var errEmptyKey = codeError(gcerrors.NotFound, "no blob has an empty name")
 
 // Attributes implements driver.Bucket with Get Blob Properties.
 func (b *bucket) Attributes(ctx context.Context, key string) (*driver.Attributes, error) {
@@ -178,7 +156,7 @@ func attributes(h http.Header) (*driver.Attributes, error) {
 		if a.Metadata == nil {
 			a.Metadata = map[string]string{}
 		}
-		a.Metadata[hexUnescape(name)] = unescapeMetadataValue(v[0])
+		a.Metadata[blobhttp.HexUnescape(name)] = unescapeMetadataValue(v[0])
 	}
 	return a, nil
 }
@@ -248,7 +226,7 @@ func parseList(body []byte) ([]*driver.ListObject, string, error) {
 		}
 		mod, _ := http.ParseTime(bl.Properties.LastModified)
 		objs = append(objs, &driver.ListObject{
-			Key: hexUnescape(name), ModTime: mod, Size: size,
+			Key: blobhttp.HexUnescape(name), ModTime: mod, Size: size,
 			MD5: decodeMD5(bl.Properties.ContentMD5), AsFunc: noAs,
 		})
 	}
@@ -257,7 +235,7 @@ func parseList(body []byte) ([]*driver.ListObject, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		objs = append(objs, &driver.ListObject{Key: hexUnescape(name), IsDir: true, AsFunc: noAs})
+		objs = append(objs, &driver.ListObject{Key: blobhttp.HexUnescape(name), IsDir: true, AsFunc: noAs})
 	}
 	slices.SortFunc(objs, func(a, b *driver.ListObject) int { return strings.Compare(a.Key, b.Key) })
 	return objs, l.NextMarker, nil
@@ -313,7 +291,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		return nil, errEmptyKey
 	}
 	if offset < 0 {
-		return nil, &codeError{gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset)}
+		return nil, codeError(gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset))
 	}
 	if opts.BeforeRead != nil {
 		if err := opts.BeforeRead(noAs); err != nil {
@@ -342,18 +320,18 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		if err != nil {
 			return nil, err
 		}
-		if offset < r.attrs.Size {
+		if offset < r.Attrs.Size {
 			return nil, rerr
 		}
 		return r, nil
 	case res.StatusCode != http.StatusOK && res.StatusCode != http.StatusPartialContent:
 		return nil, responseError(res)
 	}
-	r := &reader{body: res.Body, attrs: driver.ReaderAttributes{
+	r := &blobhttp.Reader{Body: res.Body, Attrs: driver.ReaderAttributes{
 		ContentType: res.Header.Get("Content-Type"),
 		Size:        res.ContentLength,
 	}}
-	r.attrs.ModTime, _ = http.ParseTime(res.Header.Get("Last-Modified"))
+	r.Attrs.ModTime, _ = http.ParseTime(res.Header.Get("Last-Modified"))
 	if res.StatusCode == http.StatusPartialContent {
 		cr := res.Header.Get("Content-Range")
 		total, err := strconv.ParseInt(cr[strings.LastIndexByte(cr, '/')+1:], 10, 64)
@@ -361,12 +339,19 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 			_ = res.Body.Close()
 			return nil, fmt.Errorf("azblob: read %s: invalid Content-Range %q", key, cr)
 		}
-		r.attrs.Size = total
+		r.Attrs.Size = total
 	} else if want := decodeMD5(res.Header.Get("Content-MD5")); want != nil && offset == 0 {
 		// The whole blob, with the MD5 it was stored with.
-		r.wantMD5, r.md5 = want, md5.New() // #nosec G401 -- the service's integrity check
+		sum := md5.New() // #nosec G401 -- the service's integrity check
+		r.Hash = sum
+		r.Check = func() error {
+			if got := sum.Sum(nil); !bytes.Equal(got, want) {
+				return fmt.Errorf("azblob: the data read has MD5 %x, the blob's is %x: corrupted in transit, read it again", got, want)
+			}
+			return nil
+		}
 	}
-	if r.attrs.Size < 0 {
+	if r.Attrs.Size < 0 {
 		_ = res.Body.Close()
 		return nil, fmt.Errorf("azblob: read %s: the answer has no Content-Length", key)
 	}
@@ -374,36 +359,13 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 }
 
 // emptyReader returns a reader of no bytes with the blob's attributes.
-func (b *bucket) emptyReader(ctx context.Context, key string) (*reader, error) {
+func (b *bucket) emptyReader(ctx context.Context, key string) (*blobhttp.Reader, error) {
 	a, err := b.Attributes(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return &reader{body: http.NoBody, attrs: driver.ReaderAttributes{ContentType: a.ContentType, ModTime: a.ModTime, Size: a.Size}}, nil
+	return &blobhttp.Reader{Body: http.NoBody, Attrs: driver.ReaderAttributes{ContentType: a.ContentType, ModTime: a.ModTime, Size: a.Size}}, nil
 }
-
-// reader reads a blob; it implements driver.Reader.
-type reader struct {
-	body    io.ReadCloser
-	attrs   driver.ReaderAttributes
-	md5     hash.Hash // nil: not checked
-	wantMD5 []byte
-}
-
-func (r *reader) Read(p []byte) (int, error) {
-	n, err := r.body.Read(p)
-	if r.md5 != nil {
-		_, _ = r.md5.Write(p[:n]) // a hash never fails
-		if err == io.EOF && !bytes.Equal(r.md5.Sum(nil), r.wantMD5) {
-			return n, fmt.Errorf("azblob: the data read has MD5 %x, the blob's is %x: corrupted in transit, read it again", r.md5.Sum(nil), r.wantMD5)
-		}
-	}
-	return n, err
-}
-
-func (r *reader) Close() error                         { return r.body.Close() }
-func (r *reader) Attributes() *driver.ReaderAttributes { return &r.attrs }
-func (r *reader) As(any) bool                          { return false }
 
 // copyPoll is the first wait between looks at a pending copy; it doubles
 // up to copyPollMax.
@@ -419,7 +381,7 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 	case srcKey == "":
 		return errEmptyKey
 	case dstKey == "":
-		return &codeError{gcerrors.InvalidArgument, "copy: a blob name cannot be empty"}
+		return codeError(gcerrors.InvalidArgument, "copy: a blob name cannot be empty")
 	}
 	if opts.BeforeCopy != nil {
 		if err := opts.BeforeCopy(noAs); err != nil {
@@ -445,7 +407,7 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 		default:
 			return fmt.Errorf("azblob: copy %s to %s: %s: %s", srcKey, dstKey, status, h.Get("X-Ms-Copy-Status-Description"))
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := blobhttp.Sleep(ctx, wait); err != nil {
 			return err
 		}
 		wait = min(2*wait, copyPollMax)
@@ -471,5 +433,5 @@ func (b *bucket) Delete(ctx context.Context, key string, opts *driver.DeleteOpti
 
 // SignedURL implements driver.Bucket: it is Unimplemented.
 func (b *bucket) SignedURL(context.Context, string, *driver.SignedURLOptions) (string, error) {
-	return "", &codeError{gcerrors.Unimplemented, "signed URLs are not supported by Shipline's azblob driver"}
+	return "", codeError(gcerrors.Unimplemented, "signed URLs are not supported by Shipline's azblob driver")
 }

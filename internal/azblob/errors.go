@@ -1,7 +1,6 @@
 package azblob
 
 import (
-	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // Error is an error answer of the Blob service: its HTTP status and what
@@ -34,30 +35,23 @@ func (e *Error) Error() string {
 	return s + ")"
 }
 
-// codeError is an error of the driver itself, such as a call it cannot
-// make: it is not sent to the service.
-type codeError struct {
-	code gcerrors.ErrorCode
-	msg  string
+// codeError returns an error of the driver itself, such as a call it cannot
+// make: nothing is sent to the service, and errorCode gives code.
+func codeError(code gcerrors.ErrorCode, msg string) error {
+	return &blobhttp.CodeError{Prefix: "azblob", Code: code, Msg: msg}
 }
-
-func (e *codeError) Error() string { return "azblob: " + e.msg }
 
 // errorCode maps an error of the driver to gocloud's code: from the
 // service's error code when it is one the driver knows, else from the HTTP
 // status.
 func errorCode(err error) gcerrors.ErrorCode {
+	if code, ok := blobhttp.ErrorCode(err); ok {
+		return code
+	}
 	var e *Error
-	var c *codeError
 	var te *TokenError
 	var dns *net.DNSError
 	switch {
-	case errors.As(err, &c):
-		return c.code
-	case errors.Is(err, context.Canceled):
-		return gcerrors.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		return gcerrors.DeadlineExceeded
 	case errors.As(err, &te):
 		return gcerrors.PermissionDenied
 	case errors.As(err, &dns) && dns.IsNotFound:
@@ -81,26 +75,10 @@ func errorCode(err error) gcerrors.ErrorCode {
 	case "ServerBusy", "OperationTimedOut":
 		return gcerrors.ResourceExhausted
 	}
-	switch e.Status {
-	case http.StatusBadRequest, http.StatusRequestedRangeNotSatisfiable:
-		return gcerrors.InvalidArgument
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return gcerrors.PermissionDenied
-	case http.StatusNotFound:
-		return gcerrors.NotFound
-	case http.StatusConflict, http.StatusPreconditionFailed:
+	if e.Status == http.StatusConflict {
 		return gcerrors.FailedPrecondition
-	case http.StatusTooManyRequests:
-		return gcerrors.ResourceExhausted
-	case http.StatusNotImplemented:
-		return gcerrors.Unimplemented
-	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
-		return gcerrors.DeadlineExceeded
 	}
-	if e.Status >= 500 {
-		return gcerrors.Internal
-	}
-	return gcerrors.Unknown
+	return blobhttp.StatusCode(e.Status)
 }
 
 // responseError reads an error answer and closes its body. The code is
@@ -143,26 +121,9 @@ func parseErrorBody(body []byte) *Error {
 	return e
 }
 
-// retryable reports whether an answer with status may succeed when the
-// request is sent again.
-func retryable(status int) bool {
-	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
-}
-
 // Retries: at most maxAttempts sends of a request that may be repeated,
 // waiting retryBase, then twice as long each time.
 var (
 	maxAttempts = 4
 	retryBase   = 100 * time.Millisecond
 )
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // Scope is the OAuth 2.0 scope of Azure Storage; Resource is the same for
@@ -264,7 +266,7 @@ func sendToken(ctx context.Context, client *http.Client, newReq func(context.Con
 			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 			_ = res.Body.Close()
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := blobhttp.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 		wait *= 2

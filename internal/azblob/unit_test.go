@@ -21,6 +21,8 @@ import (
 	"unicode/utf8"
 
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // TestStringToSign checks the string to sign against the examples of
@@ -320,8 +322,8 @@ func TestEscapeKey(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("escapeKey(%q) = %q; want %q", tc.key, got, tc.want)
 		}
-		if back := hexUnescape(got); back != tc.key {
-			t.Errorf("hexUnescape(%q) = %q; want %q", got, back, tc.key)
+		if back := blobhttp.HexUnescape(got); back != tc.key {
+			t.Errorf("blobhttp.HexUnescape(%q) = %q; want %q", got, back, tc.key)
 		}
 	}
 	if got := escapeKey("dir/", true); got != "dir/" {
@@ -341,7 +343,7 @@ func FuzzEscapeKey(f *testing.F) {
 	// holds "__0x" (such as "__0x0\""): only keys without it are checked.
 	f.Fuzz(func(t *testing.T, key string) {
 		esc := escapeKey(key, false)
-		if utf8.ValidString(key) && !strings.Contains(key, "__0x") && hexUnescape(esc) != key {
+		if utf8.ValidString(key) && !strings.Contains(key, "__0x") && blobhttp.HexUnescape(esc) != key {
 			t.Errorf("escapeKey(%q) = %q does not round-trip", key, esc)
 		}
 	})

@@ -15,6 +15,8 @@ import (
 
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // DefaultBufferSize is the largest blob a writer sends in one Put Blob, and
@@ -28,7 +30,7 @@ const maxBlocks = 50000
 // writer holds more than the buffer size, or is closed.
 func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, opts *driver.WriterOptions) (driver.Writer, error) {
 	if key == "" {
-		return nil, &codeError{gcerrors.InvalidArgument, "write: a blob name cannot be empty"}
+		return nil, codeError(gcerrors.InvalidArgument, "write: a blob name cannot be empty")
 	}
 	if opts.BeforeWrite != nil {
 		if err := opts.BeforeWrite(noAs); err != nil {
@@ -56,7 +58,7 @@ func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, op
 		e := escapeMetadataKey(k)
 		name := "X-Ms-Meta-" + e
 		if _, dup := h[name]; dup {
-			return nil, &codeError{gcerrors.InvalidArgument, fmt.Sprintf("metadata keys %q and another escape to the same name %q", k, e)}
+			return nil, codeError(gcerrors.InvalidArgument, fmt.Sprintf("metadata keys %q and another escape to the same name %q", k, e))
 		}
 		h[name] = []string{escapeMetadataValue(v)}
 	}
@@ -99,21 +101,13 @@ func (w *writer) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, errors.New("azblob: write after Close")
 	}
-	n := len(p)
 	_, _ = w.md5.Write(p) // a hash never fails
-	for len(p) > 0 {
-		if len(w.buf) == w.size {
-			// Full, and more to come: a block.
-			if err := w.putBlock(); err != nil {
-				w.err = err
-				return n - len(p), err
-			}
-		}
-		k := min(len(p), w.size-len(w.buf))
-		w.buf = append(w.buf, p[:k]...)
-		p = p[k:]
+	// Full, and more to come: a block.
+	n, err := blobhttp.Fill(&w.buf, w.size, p, w.putBlock)
+	if err != nil {
+		w.err = err
 	}
-	return n, nil
+	return n, err
 }
 
 // Close sends what is left and commits the blob: it exists from then on.
@@ -166,7 +160,7 @@ func (w *writer) putBlock() error {
 		return err
 	}
 	if len(w.blocks) >= maxBlocks {
-		return &codeError{gcerrors.InvalidArgument, fmt.Sprintf("write %s: more than %d blocks of %d bytes: use a larger WriterOptions.BufferSize", w.key, maxBlocks, w.size)}
+		return codeError(gcerrors.InvalidArgument, fmt.Sprintf("write %s: more than %d blocks of %d bytes: use a larger WriterOptions.BufferSize", w.key, maxBlocks, w.size))
 	}
 	var raw [16]byte
 	copy(raw[:], w.id[:])
@@ -196,7 +190,7 @@ func (w *writer) putBlockList() error {
 	}
 	sum := w.md5.Sum(nil)
 	if w.wantMD5 != nil && string(w.wantMD5) != string(sum) {
-		return &codeError{gcerrors.InvalidArgument, fmt.Sprintf("write %s: the data has MD5 %x, not the %x WriterOptions.ContentMD5 says", w.key, sum, w.wantMD5)}
+		return codeError(gcerrors.InvalidArgument, fmt.Sprintf("write %s: the data has MD5 %x, not the %x WriterOptions.ContentMD5 says", w.key, sum, w.wantMD5))
 	}
 	h := w.header.Clone()
 	h.Set("X-Ms-Blob-Content-Md5", b64(sum))

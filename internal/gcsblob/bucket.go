@@ -5,9 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -19,6 +17,8 @@ import (
 
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // defaultPageSize is the page size of a listing that asks for none.
@@ -96,13 +96,7 @@ func (b *bucket) ErrorCode(err error) gcerrors.ErrorCode { return errorCode(err)
 func (b *bucket) As(any) bool { return false }
 
 // ErrorAs implements driver.Bucket: an answer of the service is an *Error.
-func (b *bucket) ErrorAs(err error, i any) bool {
-	p, ok := i.(**Error)
-	if !ok {
-		return false
-	}
-	return errors.As(err, p)
-}
+func (b *bucket) ErrorAs(err error, i any) bool { return blobhttp.ErrorAs[*Error](err, i) }
 
 // Close implements driver.Bucket; the bucket holds nothing to release.
 func (b *bucket) Close() error { return nil }
@@ -111,7 +105,7 @@ func noAs(any) bool { return false }
 
 // errEmptyKey is the error of a read, a look-up or a delete of the empty
 // key, which the service would take for a listing.
-var errEmptyKey = &codeError{gcerrors.NotFound, "no object has an empty name"}
+var errEmptyKey = codeError(gcerrors.NotFound, "no object has an empty name")
 
 // Attributes implements driver.Bucket.
 func (b *bucket) Attributes(ctx context.Context, key string) (*driver.Attributes, error) {
@@ -272,7 +266,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		return nil, errEmptyKey
 	}
 	if offset < 0 {
-		return nil, &codeError{gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset)}
+		return nil, codeError(gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset))
 	}
 	if opts.BeforeRead != nil {
 		if err := opts.BeforeRead(noAs); err != nil {
@@ -309,22 +303,22 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		if err != nil {
 			return nil, err
 		}
-		if offset < r.attrs.Size {
+		if offset < r.Attrs.Size {
 			return nil, rerr
 		}
 		return r, nil
 	case res.StatusCode != http.StatusOK && res.StatusCode != http.StatusPartialContent:
 		return nil, responseError(res)
 	}
-	r := &reader{body: res.Body, attrs: driver.ReaderAttributes{
+	r := &blobhttp.Reader{Body: res.Body, Attrs: driver.ReaderAttributes{
 		ContentType: res.Header.Get("Content-Type"),
 		Size:        res.ContentLength,
 	}}
-	if r.attrs.ContentType == "" {
-		r.attrs.ContentType = "application/octet-stream"
+	if r.Attrs.ContentType == "" {
+		r.Attrs.ContentType = "application/octet-stream"
 	}
 	if lm := res.Header.Get("Last-Modified"); lm != "" {
-		r.attrs.ModTime, _ = http.ParseTime(lm)
+		r.Attrs.ModTime, _ = http.ParseTime(lm)
 	}
 	if res.StatusCode == http.StatusPartialContent {
 		cr := res.Header.Get("Content-Range")
@@ -333,29 +327,38 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 			_ = res.Body.Close()
 			return nil, fmt.Errorf("gcs: read %s: invalid Content-Range %q", key, cr)
 		}
-		r.attrs.Size = total
+		r.Attrs.Size = total
 	} else {
 		// The whole object: served as it is stored, its CRC32C can be
 		// checked; served decompressed or ignoring the range, it is cut
 		// to the range here.
+		var wantCRC uint32
+		var checkCRC bool
 		if res.Header.Get("Content-Encoding") == "" && !res.Uncompressed {
-			r.wantCRC, r.checkCRC = parseCRC32C(res.Header)
+			wantCRC, checkCRC = parseCRC32C(res.Header)
 		}
 		if offset > 0 || length > 0 {
-			r.checkCRC = false
+			checkCRC = false
 			if _, err := io.CopyN(io.Discard, res.Body, offset); err != nil {
 				_ = res.Body.Close()
 				return nil, fmt.Errorf("gcs: read %s: skip to offset %d: %w", key, offset, err)
 			}
 		}
 		if length > 0 {
-			r.limited, r.limit = true, length
+			r.Limited, r.Limit = true, length
 		}
-		if r.checkCRC {
-			r.crc = crc32.New(crc32.MakeTable(crc32.Castagnoli))
+		if checkCRC {
+			crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+			r.Hash = crc
+			r.Check = func() error {
+				if crc.Sum32() != wantCRC {
+					return fmt.Errorf("gcs: the data read has CRC32C %08x, the object's is %08x: corrupted in transit, read it again", crc.Sum32(), wantCRC)
+				}
+				return nil
+			}
 		}
 	}
-	if r.attrs.Size < 0 || r.attrs.ModTime.IsZero() {
+	if r.Attrs.Size < 0 || r.Attrs.ModTime.IsZero() {
 		// Not in the headers (a decompressed download has no length):
 		// ask for the object's metadata.
 		a, err := b.Attributes(ctx, key)
@@ -363,18 +366,18 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 			_ = res.Body.Close()
 			return nil, err
 		}
-		if r.attrs.Size < 0 {
-			r.attrs.Size = a.Size
+		if r.Attrs.Size < 0 {
+			r.Attrs.Size = a.Size
 		}
-		if r.attrs.ModTime.IsZero() {
-			r.attrs.ModTime = a.ModTime
+		if r.Attrs.ModTime.IsZero() {
+			r.Attrs.ModTime = a.ModTime
 		}
 	}
 	return r, nil
 }
 
 // emptyReader returns a reader of no bytes with the object's attributes.
-func (b *bucket) emptyReader(ctx context.Context, key string) (*reader, error) {
+func (b *bucket) emptyReader(ctx context.Context, key string) (*blobhttp.Reader, error) {
 	a, err := b.Attributes(ctx, key)
 	if err != nil {
 		return nil, err
@@ -383,7 +386,7 @@ func (b *bucket) emptyReader(ctx context.Context, key string) (*reader, error) {
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return &reader{body: http.NoBody, attrs: driver.ReaderAttributes{ContentType: ct, ModTime: a.ModTime, Size: a.Size}}, nil
+	return &blobhttp.Reader{Body: http.NoBody, Attrs: driver.ReaderAttributes{ContentType: ct, ModTime: a.ModTime, Size: a.Size}}, nil
 }
 
 // parseCRC32C returns the crc32c value of an X-Goog-Hash header.
@@ -404,48 +407,6 @@ func parseCRC32C(h http.Header) (uint32, bool) {
 	return 0, false
 }
 
-// reader reads an object; it implements driver.Reader.
-type reader struct {
-	body  io.ReadCloser
-	attrs driver.ReaderAttributes
-	// limited: the server sent more than the range (it ignored the
-	// Range header), and limit is what is left of the range.
-	limited bool
-	limit   int64
-
-	checkCRC bool
-	wantCRC  uint32
-	crc      hash.Hash32
-}
-
-func (r *reader) Read(p []byte) (int, error) {
-	if r.limited {
-		if r.limit <= 0 {
-			return 0, io.EOF
-		}
-		if int64(len(p)) > r.limit {
-			p = p[:r.limit]
-		}
-	}
-	n, err := r.body.Read(p)
-	if r.limited {
-		if r.limit -= int64(n); r.limit == 0 && err == nil {
-			err = io.EOF
-		}
-	}
-	if r.checkCRC {
-		_, _ = r.crc.Write(p[:n]) // a hash never fails
-		if err == io.EOF && r.crc.Sum32() != r.wantCRC {
-			return n, fmt.Errorf("gcs: the data read has CRC32C %08x, the object's is %08x: corrupted in transit, read it again", r.crc.Sum32(), r.wantCRC)
-		}
-	}
-	return n, err
-}
-
-func (r *reader) Close() error                         { return r.body.Close() }
-func (r *reader) Attributes() *driver.ReaderAttributes { return &r.attrs }
-func (r *reader) As(any) bool                          { return false }
-
 // Copy implements driver.Bucket with the rewrite method, which copies any
 // object, however large, in as many calls as the service needs.
 func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.CopyOptions) error {
@@ -453,7 +414,7 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 	case srcKey == "":
 		return errEmptyKey
 	case dstKey == "":
-		return &codeError{gcerrors.InvalidArgument, "copy: an object name cannot be empty"}
+		return codeError(gcerrors.InvalidArgument, "copy: an object name cannot be empty")
 	}
 	if opts.BeforeCopy != nil {
 		if err := opts.BeforeCopy(noAs); err != nil {
@@ -511,5 +472,5 @@ func (b *bucket) Delete(ctx context.Context, key string, opts *driver.DeleteOpti
 
 // SignedURL implements driver.Bucket: it is Unimplemented.
 func (b *bucket) SignedURL(context.Context, string, *driver.SignedURLOptions) (string, error) {
-	return "", &codeError{gcerrors.Unimplemented, "signed URLs are not supported by Shipline's gs driver"}
+	return "", codeError(gcerrors.Unimplemented, "signed URLs are not supported by Shipline's gs driver")
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // Error is an error answer of Cloud Storage: its HTTP status and what the
@@ -33,50 +35,23 @@ func (e *Error) Error() string {
 	return s + ")"
 }
 
-// codeError is an error of the driver itself, such as a call it cannot
-// make: it is not sent to the service.
-type codeError struct {
-	code gcerrors.ErrorCode
-	msg  string
+// codeError returns an error of the driver itself, such as a call it cannot
+// make: nothing is sent to the service, and errorCode gives code.
+func codeError(code gcerrors.ErrorCode, msg string) error {
+	return &blobhttp.CodeError{Prefix: "gcs", Code: code, Msg: msg}
 }
-
-func (e *codeError) Error() string { return "gcs: " + e.msg }
 
 // errorCode maps an error of the driver to gocloud's code, from the HTTP
 // status for an answer of the service.
 func errorCode(err error) gcerrors.ErrorCode {
+	if code, ok := blobhttp.ErrorCode(err); ok {
+		return code
+	}
 	var e *Error
-	var c *codeError
-	switch {
-	case errors.As(err, &c):
-		return c.code
-	case errors.Is(err, context.Canceled):
-		return gcerrors.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		return gcerrors.DeadlineExceeded
-	case !errors.As(err, &e):
+	if !errors.As(err, &e) {
 		return gcerrors.Unknown
 	}
-	switch e.Status {
-	case http.StatusBadRequest, http.StatusRequestedRangeNotSatisfiable:
-		return gcerrors.InvalidArgument
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return gcerrors.PermissionDenied
-	case http.StatusNotFound:
-		return gcerrors.NotFound
-	case http.StatusPreconditionFailed:
-		return gcerrors.FailedPrecondition
-	case http.StatusTooManyRequests:
-		return gcerrors.ResourceExhausted
-	case http.StatusNotImplemented:
-		return gcerrors.Unimplemented
-	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
-		return gcerrors.DeadlineExceeded
-	}
-	if e.Status >= 500 {
-		return gcerrors.Internal
-	}
-	return gcerrors.Unknown
+	return blobhttp.StatusCode(e.Status)
 }
 
 // responseError reads an error answer and closes its body.
@@ -109,12 +84,6 @@ func responseError(res *http.Response) *Error {
 	return e
 }
 
-// retryable reports whether an answer with status may succeed when the
-// request is sent again.
-func retryable(status int) bool {
-	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
-}
-
 // Retries: at most maxAttempts sends of a request that may be repeated,
 // waiting retryBase, then twice as long each time.
 var (
@@ -122,37 +91,10 @@ var (
 	retryBase   = 100 * time.Millisecond
 )
 
-// send sends the request that newReq makes with ctx. When idempotent it
-// sends it again, a new request each time, after a network error or an
-// answer that retryable accepts, up to maxAttempts. It returns the last
-// answer whatever its status: the caller reads it.
+// send sends the request that newReq makes with ctx, again when
+// idempotent as blobhttp.Sender.Send does. It returns the last answer
+// whatever its status: the caller reads it.
 func (b *bucket) send(ctx context.Context, idempotent bool, newReq func(context.Context) (*http.Request, error)) (*http.Response, error) {
-	wait := retryBase
-	for attempt := 1; ; attempt++ {
-		req, err := newReq(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("User-Agent", "shipline-gcsblob")
-		res, err := b.client.Do(req)
-		last := !idempotent || attempt >= maxAttempts
-		if err == nil && (last || !retryable(res.StatusCode)) {
-			return res, nil
-		}
-		if err != nil && (last || ctx.Err() != nil) {
-			return nil, err
-		}
-		if res != nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-			_ = res.Body.Close()
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		wait *= 2
-	}
+	s := blobhttp.Sender{Client: b.client, UserAgent: "shipline-gcsblob", Attempts: maxAttempts, Wait: retryBase}
+	return s.Send(ctx, idempotent, newReq)
 }

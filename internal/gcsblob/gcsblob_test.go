@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,70 +15,31 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/driver"
-	"gocloud.dev/blob/drivertest"
 	"gocloud.dev/gcerrors"
 
+	"github.com/shipline-ci/shipline/internal/blobhttp/blobhttptest"
 	"github.com/shipline-ci/shipline/internal/gcstest"
 )
 
-// harness runs gocloud's driver conformance suite against fake-gcs-server.
-type harness struct{ endpoint string }
-
-func (h *harness) MakeDriver(context.Context) (driver.Bucket, error) {
-	return openBucket(gcstest.Bucket, &Options{Endpoint: h.endpoint})
-}
-
-func (h *harness) MakeDriverForNonexistentBucket(context.Context) (driver.Bucket, error) {
-	return openBucket("shipline-no-such-bucket", &Options{Endpoint: h.endpoint})
-}
-
-func (h *harness) HTTPClient() *http.Client { return nil }
-func (h *harness) SupportsCopy() bool       { return true }
-
-// SupportsNonSlashDelimiters is false only because fake-gcs-server cuts
-// the prefixes of a delimiter of several characters to its first one;
-// Cloud Storage takes any delimiter, and the driver passes it on.
-func (h *harness) SupportsNonSlashDelimiters() bool { return false }
-func (h *harness) Close()                           {}
-
-// errorAsTest checks what As gives: an *Error for an answer of the
-// service, and nothing else.
-type errorAsTest struct{}
-
-func (errorAsTest) Name() string { return "ErrorAs gives *Error" }
-func (errorAsTest) BucketCheck(b *blob.Bucket) error {
-	var c *http.Client
-	if b.As(&c) {
-		return errors.New("Bucket.As gave a driver type; want none")
-	}
-	return nil
-}
-
-func (errorAsTest) ErrorCheck(b *blob.Bucket, err error) error {
-	var e *Error
-	if !b.ErrorAs(err, &e) {
-		return fmt.Errorf("ErrorAs(%v, *Error) = false; want true", err)
-	}
-	if e.Status != http.StatusNotFound {
-		return fmt.Errorf("ErrorAs gave status %d; want 404", e.Status)
-	}
-	return nil
-}
-func (errorAsTest) BeforeRead(func(any) bool) error        { return nil }
-func (errorAsTest) BeforeWrite(func(any) bool) error       { return nil }
-func (errorAsTest) BeforeCopy(func(any) bool) error        { return nil }
-func (errorAsTest) BeforeDelete(func(any) bool) error      { return nil }
-func (errorAsTest) BeforeList(func(any) bool) error        { return nil }
-func (errorAsTest) BeforeSign(func(any) bool) error        { return nil }
-func (errorAsTest) AttributesCheck(*blob.Attributes) error { return nil }
-func (errorAsTest) ReaderCheck(*blob.Reader) error         { return nil }
-func (errorAsTest) ListObjectCheck(*blob.ListObject) error { return nil }
-
+// TestDriverConformance runs gocloud's driver conformance suite against
+// fake-gcs-server. Non-slash delimiters are not tested only because
+// fake-gcs-server cuts the prefixes of a delimiter of several characters
+// to its first one; Cloud Storage takes any delimiter, and the driver
+// passes it on.
 func TestDriverConformance(t *testing.T) {
 	srv := gcstest.Start(t)
-	drivertest.RunConformanceTests(t, func(context.Context, *testing.T) (drivertest.Harness, error) {
-		return &harness{endpoint: srv.Endpoint}, nil
-	}, []drivertest.AsTest{errorAsTest{}})
+	blobhttptest.Run(t, &blobhttptest.Harness{
+		Open: func(name string) (driver.Bucket, error) {
+			return openBucket(name, &Options{Endpoint: srv.Endpoint})
+		},
+		Bucket:      gcstest.Bucket,
+		Nonexistent: "shipline-no-such-bucket",
+	}, func(e *Error) error {
+		if e.Status != http.StatusNotFound {
+			return fmt.Errorf("ErrorAs gave status %d; want 404", e.Status)
+		}
+		return nil
+	})
 }
 
 // open returns a bucket of the server at endpoint, closed when the test
@@ -275,44 +233,11 @@ func TestIfNotExistRace(t *testing.T) {
 	}
 }
 
-// faultProxy forwards requests to the emulator, except that it answers
-// 503 to the requests fail picks (before forwarding them), and counts the
-// requests by method.
-type faultProxy struct {
-	mu    sync.Mutex
-	fail  func(r *http.Request) bool
-	count map[string]int
-}
-
-func startFaultProxy(t *testing.T, target string, fail func(*http.Request) bool) (*faultProxy, string) {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &faultProxy{fail: fail, count: map[string]int{}}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		p.count[r.Method]++
-		bad := p.fail(r)
-		p.mu.Unlock()
-		if bad {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, `{"error":{"code":503,"message":"try again","errors":[{"reason":"backendError"}]}}`)
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return p, s.URL
-}
-
-func (p *faultProxy) requests(method string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.count[method]
+// backendError is Cloud Storage's answer of a passing failure.
+var backendError = blobhttptest.Fault{
+	Status:      http.StatusServiceUnavailable,
+	ContentType: "application/json",
+	Body:        `{"error":{"code":503,"message":"try again","errors":[{"reason":"backendError"}]}}`,
 }
 
 // TestRetries checks what is sent again after a 503: reads and
@@ -325,8 +250,8 @@ func TestRetries(t *testing.T) {
 	srv := gcstest.Start(t)
 	ctx := context.Background()
 	var failures atomic.Int32
-	_, endpoint := startFaultProxy(t, srv.Endpoint, func(*http.Request) bool { return failures.Add(-1) >= 0 })
-	b := open(t, endpoint)
+	p := blobhttptest.StartFaultProxy(t, srv.Endpoint, backendError, nil, func(*http.Request) bool { return failures.Add(-1) >= 0 })
+	b := open(t, p.URL)
 
 	// Fails twice, then succeeds.
 	failures.Store(2)

@@ -20,6 +20,8 @@ import (
 
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // DefaultBufferSize is how much a writer holds before it starts a
@@ -33,7 +35,7 @@ const chunkUnit = 256 << 10
 // writer holds more than the buffer size, or is closed.
 func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, opts *driver.WriterOptions) (driver.Writer, error) {
 	if key == "" {
-		return nil, &codeError{gcerrors.InvalidArgument, "write: an object name cannot be empty"}
+		return nil, codeError(gcerrors.InvalidArgument, "write: an object name cannot be empty")
 	}
 	if opts.BeforeWrite != nil {
 		if err := opts.BeforeWrite(noAs); err != nil {
@@ -83,20 +85,11 @@ func (w *writer) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, errors.New("gcs: write after Close")
 	}
-	n := len(p)
-	for len(p) > 0 {
-		if len(w.buf) == w.chunk {
-			// Full, and more to come: this chunk is not the last.
-			if err := w.sendChunk(false); err != nil {
-				w.fail(err)
-				return n - len(p), err
-			}
-		}
-		k := min(len(p), w.chunk-len(w.buf))
-		w.buf = append(w.buf, p[:k]...)
-		p = p[k:]
+	n, err := blobhttp.Fill(&w.buf, w.chunk, p, func() error { return w.sendChunk(false) })
+	if err != nil {
+		w.fail(err)
 	}
-	return n, nil
+	return n, err
 }
 
 // Close sends what is left and ends the upload: the object exists from
@@ -272,7 +265,7 @@ func (w *writer) sendChunk(last bool) error {
 			return nil
 		}
 		var e *Error
-		if err != nil && errors.As(err, &e) && !retryable(e.Status) {
+		if err != nil && errors.As(err, &e) && !blobhttp.Retryable(e.Status) {
 			return err
 		}
 		if attempt >= maxAttempts || w.ctx.Err() != nil {
@@ -292,7 +285,7 @@ func (w *writer) sendChunk(last bool) error {
 		// Ask what the service has, then send from there.
 		if done, err = w.put(nil, "bytes */"+total); err != nil {
 			var e *Error
-			if errors.As(err, &e) && !retryable(e.Status) {
+			if errors.As(err, &e) && !blobhttp.Retryable(e.Status) {
 				return err
 			}
 			continue

@@ -16,6 +16,8 @@ import (
 
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // defaultPageSize is the page size of a listing that asks for none.
@@ -74,13 +76,7 @@ func (b *bucket) ErrorCode(err error) gcerrors.ErrorCode { return errorCode(err)
 func (b *bucket) As(any) bool { return false }
 
 // ErrorAs implements driver.Bucket: an answer of the service is an *Error.
-func (b *bucket) ErrorAs(err error, i any) bool {
-	p, ok := i.(**Error)
-	if !ok {
-		return false
-	}
-	return errors.As(err, p)
-}
+func (b *bucket) ErrorAs(err error, i any) bool { return blobhttp.ErrorAs[*Error](err, i) }
 
 // Close implements driver.Bucket; the bucket holds nothing to release.
 func (b *bucket) Close() error { return nil }
@@ -89,14 +85,7 @@ func noAs(any) bool { return false }
 
 // errEmptyKey is the error of a read, a look-up or a delete of the empty
 // key, which the service would take for the bucket.
-var errEmptyKey = &codeError{gcerrors.NotFound, "no object has an empty name"}
-
-// drain reads what is left of an answer's body (so that its connection
-// is reused) and closes it.
-func drain(res *http.Response) error {
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	return res.Body.Close()
-}
+var errEmptyKey = codeError(gcerrors.NotFound, "no object has an empty name")
 
 // Attributes implements driver.Bucket with a HEAD request.
 func (b *bucket) Attributes(ctx context.Context, key string) (*driver.Attributes, error) {
@@ -110,7 +99,7 @@ func (b *bucket) Attributes(ctx context.Context, key string) (*driver.Attributes
 	if res.StatusCode != http.StatusOK {
 		return nil, responseError(res, b.region)
 	}
-	_ = drain(res)
+	_ = blobhttp.Drain(res)
 	return headerAttributes(res.Header, res.ContentLength), nil
 }
 
@@ -259,7 +248,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		return nil, errEmptyKey
 	}
 	if offset < 0 {
-		return nil, &codeError{gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset)}
+		return nil, codeError(gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset))
 	}
 	if opts.BeforeRead != nil {
 		if err := opts.BeforeRead(noAs); err != nil {
@@ -288,7 +277,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		if err != nil {
 			return nil, err
 		}
-		if offset < r.attrs.Size {
+		if offset < r.Attrs.Size {
 			return nil, rerr
 		}
 		return r, nil
@@ -300,7 +289,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		_ = res.Body.Close()
 		return nil, fmt.Errorf("s3: read %s: %w", key, err)
 	}
-	r := &reader{body: res.Body, attrs: attrs}
+	r := &blobhttp.Reader{Body: res.Body, Attrs: attrs}
 	if res.StatusCode == http.StatusOK && (offset > 0 || length > 0) {
 		// The server ignored the range: cut the object to it here.
 		if _, err := io.CopyN(io.Discard, res.Body, offset); err != nil {
@@ -308,7 +297,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 			return nil, fmt.Errorf("s3: read %s: skip to offset %d: %w", key, offset, err)
 		}
 		if length > 0 {
-			r.limited, r.limit = true, length
+			r.Limited, r.Limit = true, length
 		}
 	}
 	return r, nil
@@ -349,44 +338,13 @@ func parseContentRange(cr string) (int64, error) {
 }
 
 // emptyReader returns a reader of no bytes with the object's attributes.
-func (b *bucket) emptyReader(ctx context.Context, key string) (*reader, error) {
+func (b *bucket) emptyReader(ctx context.Context, key string) (*blobhttp.Reader, error) {
 	a, err := b.Attributes(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return &reader{body: http.NoBody, attrs: driver.ReaderAttributes{ContentType: a.ContentType, ModTime: a.ModTime, Size: a.Size}}, nil
+	return &blobhttp.Reader{Body: http.NoBody, Attrs: driver.ReaderAttributes{ContentType: a.ContentType, ModTime: a.ModTime, Size: a.Size}}, nil
 }
-
-// reader reads an object; it implements driver.Reader.
-type reader struct {
-	body  io.ReadCloser
-	attrs driver.ReaderAttributes
-	// limited: the server sent more than the range (it ignored the
-	// Range header), and limit is what is left of the range.
-	limited bool
-	limit   int64
-}
-
-func (r *reader) Read(p []byte) (int, error) {
-	if !r.limited {
-		return r.body.Read(p)
-	}
-	if r.limit <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > r.limit {
-		p = p[:r.limit]
-	}
-	n, err := r.body.Read(p)
-	if r.limit -= int64(n); r.limit == 0 && err == nil {
-		err = io.EOF
-	}
-	return n, err
-}
-
-func (r *reader) Close() error                         { return r.body.Close() }
-func (r *reader) Attributes() *driver.ReaderAttributes { return &r.attrs }
-func (r *reader) As(any) bool                          { return false }
 
 // sseHeaders adds the server-side encryption headers of writes and copies.
 func (b *bucket) sseHeaders(h http.Header) {
@@ -405,7 +363,7 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 	case srcKey == "":
 		return errEmptyKey
 	case dstKey == "":
-		return &codeError{gcerrors.InvalidArgument, "copy: an object name cannot be empty"}
+		return codeError(gcerrors.InvalidArgument, "copy: an object name cannot be empty")
 	}
 	if opts.BeforeCopy != nil {
 		if err := opts.BeforeCopy(noAs); err != nil {
@@ -479,10 +437,10 @@ func (b *bucket) Delete(ctx context.Context, key string, opts *driver.DeleteOpti
 	if res.StatusCode/100 != 2 {
 		return responseError(res, b.region)
 	}
-	return drain(res)
+	return blobhttp.Drain(res)
 }
 
 // SignedURL implements driver.Bucket: it is Unimplemented.
 func (b *bucket) SignedURL(context.Context, string, *driver.SignedURLOptions) (string, error) {
-	return "", &codeError{gcerrors.Unimplemented, "signed URLs are not supported by Shipline's s3 driver"}
+	return "", codeError(gcerrors.Unimplemented, "signed URLs are not supported by Shipline's s3 driver")
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // Error is an error answer of the S3 service: its HTTP status and what
@@ -48,28 +50,21 @@ func (e *Error) describe() string {
 	return b.String()
 }
 
-// codeError is an error of the driver itself, such as a call it cannot
-// make: it is not sent to the service.
-type codeError struct {
-	code gcerrors.ErrorCode
-	msg  string
+// codeError returns an error of the driver itself, such as a call it cannot
+// make: nothing is sent to the service, and errorCode gives code.
+func codeError(code gcerrors.ErrorCode, msg string) error {
+	return &blobhttp.CodeError{Prefix: "s3", Code: code, Msg: msg}
 }
-
-func (e *codeError) Error() string { return "s3: " + e.msg }
 
 // errorCode maps an error of the driver to gocloud's code: from the S3
 // error code when the service gave one, else from the HTTP status.
 func errorCode(err error) gcerrors.ErrorCode {
+	if code, ok := blobhttp.ErrorCode(err); ok {
+		return code
+	}
 	var e *Error
-	var c *codeError
 	var ce *credentialError
 	switch {
-	case errors.As(err, &c):
-		return c.code
-	case errors.Is(err, context.Canceled):
-		return gcerrors.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		return gcerrors.DeadlineExceeded
 	case errors.As(err, &ce):
 		return credentialErrorCode
 	case !errors.As(err, &e):
@@ -100,27 +95,12 @@ func errorCode(err error) gcerrors.ErrorCode {
 		return gcerrors.Internal
 	}
 	switch e.Status {
-	case http.StatusBadRequest, http.StatusRequestedRangeNotSatisfiable, http.StatusMovedPermanently, http.StatusTemporaryRedirect:
+	case http.StatusMovedPermanently, http.StatusTemporaryRedirect:
 		return gcerrors.InvalidArgument
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return gcerrors.PermissionDenied
-	case http.StatusNotFound:
-		return gcerrors.NotFound
-	case http.StatusPreconditionFailed:
-		return gcerrors.FailedPrecondition
 	case http.StatusConflict:
 		return gcerrors.FailedPrecondition
-	case http.StatusTooManyRequests:
-		return gcerrors.ResourceExhausted
-	case http.StatusNotImplemented:
-		return gcerrors.Unimplemented
-	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
-		return gcerrors.DeadlineExceeded
 	}
-	if e.Status >= 500 {
-		return gcerrors.Internal
-	}
-	return gcerrors.Unknown
+	return blobhttp.StatusCode(e.Status)
 }
 
 // xmlError is S3's error document, and STS's inside <ErrorResponse>.
@@ -185,12 +165,6 @@ func responseError(res *http.Response, region string) *Error {
 	return e
 }
 
-// retryable reports whether an answer with status may succeed when the
-// request is sent again.
-func retryable(status int) bool {
-	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
-}
-
 // Retries: at most maxAttempts sends of a request that may be repeated,
 // waiting retryBase, then twice as long each time.
 var (
@@ -208,43 +182,17 @@ type request struct {
 	header http.Header
 	body   []byte
 	// idempotent requests are sent again after a network error or an
-	// answer that retryable accepts.
+	// answer that blobhttp.Retryable accepts.
 	idempotent bool
 }
 
 // send sends r, signed, and returns the last answer whatever its status:
 // the caller reads it. It retries as request.idempotent says.
 func (b *bucket) send(ctx context.Context, r *request) (*http.Response, error) {
-	wait := retryBase
-	for attempt := 1; ; attempt++ {
-		req, err := b.newHTTPRequest(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		res, err := b.client.Do(req)
-		last := !r.idempotent || attempt >= maxAttempts
-		if err == nil && (last || !retryable(res.StatusCode)) {
-			return res, nil
-		}
-		if err != nil && (last || ctx.Err() != nil) {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, err
-		}
-		if res != nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-			_ = res.Body.Close()
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		wait *= 2
-	}
+	s := blobhttp.Sender{Client: b.client, Attempts: maxAttempts, Wait: retryBase, ContextErr: true}
+	return s.Send(ctx, r.idempotent, func(ctx context.Context) (*http.Request, error) {
+		return b.newHTTPRequest(ctx, r)
+	})
 }
 
 // newHTTPRequest makes and signs the HTTP request of r.

@@ -70,8 +70,11 @@ func FuzzParseHeaders(f *testing.F) {
 			t.Errorf("headerAttributes gave size %d for an unknown length", a.Size)
 		}
 		// gocloud.dev/blob refuses keys that are not UTF-8 before a driver
-		// sees them.
-		if got := unescapeKey(escapeKey(key)); utf8.ValidString(key) && got != key {
+		// sees them. gocloud's escaping, which this package keeps so that
+		// both drivers name the same objects, does not round-trip every key
+		// that itself holds "__0x" (such as "__0x0\x00"): only keys without
+		// it are checked.
+		if got := unescapeKey(escapeKey(key)); utf8.ValidString(key) && !strings.Contains(key, "__0x") && got != key {
 			t.Errorf("key %q escapes and unescapes to %q", key, got)
 		}
 		if got := unescapeMetaValue(escapeMetaValue(metaValue)); got != metaValue {

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
@@ -18,9 +16,9 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/driver"
-	"gocloud.dev/blob/drivertest"
 	"gocloud.dev/gcerrors"
 
+	"github.com/shipline-ci/shipline/internal/blobhttp/blobhttptest"
 	"github.com/shipline-ci/shipline/internal/s3test"
 )
 
@@ -34,64 +32,25 @@ func init() { minPartSize = testPart }
 // but the requests carry them as they would to S3.
 var testCreds = &Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}
 
-// harness runs gocloud's driver conformance suite against gofakes3.
-type harness struct{ endpoint string }
-
-func (h *harness) MakeDriver(context.Context) (driver.Bucket, error) {
-	return openBucket(s3test.Bucket, &Options{Endpoint: h.endpoint, Credentials: testCreds})
-}
-
-func (h *harness) MakeDriverForNonexistentBucket(context.Context) (driver.Bucket, error) {
-	return openBucket("shipline-no-such-bucket", &Options{Endpoint: h.endpoint, Credentials: testCreds})
-}
-
-func (h *harness) HTTPClient() *http.Client { return nil }
-func (h *harness) SupportsCopy() bool       { return true }
-
-// SupportsNonSlashDelimiters is false only because gofakes3 does not cut
-// keys at a delimiter of several characters (the suite's listing then
-// never ends); S3 takes any delimiter, and the driver passes it on.
-func (h *harness) SupportsNonSlashDelimiters() bool { return false }
-func (h *harness) Close()                           {}
-
-// errorAsTest checks what As gives: an *Error for an answer of the
-// service, and nothing else.
-type errorAsTest struct{}
-
-func (errorAsTest) Name() string { return "ErrorAs gives *Error" }
-func (errorAsTest) BucketCheck(b *blob.Bucket) error {
-	var c *http.Client
-	if b.As(&c) {
-		return errors.New("Bucket.As gave a driver type; want none")
-	}
-	return nil
-}
-
-func (errorAsTest) ErrorCheck(b *blob.Bucket, err error) error {
-	var e *Error
-	if !b.ErrorAs(err, &e) {
-		return fmt.Errorf("ErrorAs(%v, *Error) = false; want true", err)
-	}
-	if e.Status != http.StatusNotFound {
-		return fmt.Errorf("ErrorAs gave status %d; want 404", e.Status)
-	}
-	return nil
-}
-func (errorAsTest) BeforeRead(func(any) bool) error        { return nil }
-func (errorAsTest) BeforeWrite(func(any) bool) error       { return nil }
-func (errorAsTest) BeforeCopy(func(any) bool) error        { return nil }
-func (errorAsTest) BeforeDelete(func(any) bool) error      { return nil }
-func (errorAsTest) BeforeList(func(any) bool) error        { return nil }
-func (errorAsTest) BeforeSign(func(any) bool) error        { return nil }
-func (errorAsTest) AttributesCheck(*blob.Attributes) error { return nil }
-func (errorAsTest) ReaderCheck(*blob.Reader) error         { return nil }
-func (errorAsTest) ListObjectCheck(*blob.ListObject) error { return nil }
-
+// TestDriverConformance runs gocloud's driver conformance suite against
+// gofakes3. Non-slash delimiters are not tested only because gofakes3
+// does not cut keys at a delimiter of several characters (the suite's
+// listing then never ends); S3 takes any delimiter, and the driver passes
+// it on.
 func TestDriverConformance(t *testing.T) {
 	endpoint := s3test.Start(t)
-	drivertest.RunConformanceTests(t, func(context.Context, *testing.T) (drivertest.Harness, error) {
-		return &harness{endpoint: endpoint}, nil
-	}, []drivertest.AsTest{errorAsTest{}})
+	blobhttptest.Run(t, &blobhttptest.Harness{
+		Open: func(name string) (driver.Bucket, error) {
+			return openBucket(name, &Options{Endpoint: endpoint, Credentials: testCreds})
+		},
+		Bucket:      s3test.Bucket,
+		Nonexistent: "shipline-no-such-bucket",
+	}, func(e *Error) error {
+		if e.Status != http.StatusNotFound {
+			return fmt.Errorf("ErrorAs gave status %d; want 404", e.Status)
+		}
+		return nil
+	})
 }
 
 // open returns a bucket of the server at endpoint, closed when the test
@@ -274,38 +233,18 @@ func TestIfNotExist(t *testing.T) {
 	}
 }
 
-// faultProxy forwards requests to the emulator, except that it answers
-// 503 SlowDown to the requests fail picks (before forwarding them), and
-// counts the requests by method and query.
-type faultProxy struct {
-	mu    sync.Mutex
-	fail  func(r *http.Request) bool
-	count map[string]int
+// slowDown is S3's answer to too many requests.
+var slowDown = blobhttptest.Fault{
+	Status:      http.StatusServiceUnavailable,
+	ContentType: "application/xml",
+	Body:        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>`,
 }
 
-func startFaultProxy(t *testing.T, target string, fail func(*http.Request) bool) (*faultProxy, string) {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &faultProxy{fail: fail, count: map[string]int{}}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		p.count[requestKind(r)]++
-		bad := p.fail(r)
-		p.mu.Unlock()
-		if bad {
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>`)
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return p, s.URL
+// startFaultProxy starts a proxy to endpoint that answers 503 SlowDown to
+// the requests fail picks, and counts the requests by requestKind.
+func startFaultProxy(t *testing.T, endpoint string, fail func(*http.Request) bool) (*blobhttptest.FaultProxy, string) {
+	p := blobhttptest.StartFaultProxy(t, endpoint, slowDown, requestKind, fail)
+	return p, p.URL
 }
 
 // requestKind names a request by method and S3 operation.
@@ -322,12 +261,6 @@ func requestKind(r *http.Request) string {
 		return "abort"
 	}
 	return r.Method
-}
-
-func (p *faultProxy) requests(kind string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.count[kind]
 }
 
 // TestRetries checks what is sent again after a 503 SlowDown.
@@ -381,7 +314,7 @@ func TestRetries(t *testing.T) {
 	if gcerrors.Code(err) != gcerrors.ResourceExhausted {
 		t.Errorf("multipart write whose part 2 fails: %v; want ResourceExhausted", err)
 	}
-	if n := p2.requests("abort"); n != 1 {
+	if n := p2.Requests("abort"); n != 1 {
 		t.Errorf("%d aborts after a failed part; want 1", n)
 	}
 	if ok, err := b.Exists(ctx, "multi"); ok || err != nil {
@@ -422,10 +355,10 @@ func TestCanceledLargeWrite(t *testing.T) {
 	if err := w.Close(); !errors.Is(err, context.Canceled) {
 		t.Errorf("Close after cancel = %v; want context.Canceled", err)
 	}
-	if n := p.requests("abort"); n != 1 {
+	if n := p.Requests("abort"); n != 1 {
 		t.Errorf("%d aborts after cancel; want 1", n)
 	}
-	if n := p.requests("complete"); n != 0 {
+	if n := p.Requests("complete"); n != 0 {
 		t.Errorf("%d completions after cancel; want 0", n)
 	}
 	if ok, err := b.Exists(context.Background(), "canceled"); ok || err != nil {

@@ -127,7 +127,7 @@ func TestErrorCode(t *testing.T) {
 		{answer(501, "NotImplemented"), gcerrors.Unimplemented},
 		{answer(400, "RequestTimeout"), gcerrors.DeadlineExceeded},
 		{answer(418, ""), gcerrors.Unknown},
-		{&codeError{gcerrors.InvalidArgument, "x"}, gcerrors.InvalidArgument},
+		{codeError(gcerrors.InvalidArgument, "x"), gcerrors.InvalidArgument},
 		{&credentialError{source: "x", err: errors.New("y")}, gcerrors.PermissionDenied},
 		{context.Canceled, gcerrors.Canceled},
 		{context.DeadlineExceeded, gcerrors.DeadlineExceeded},

@@ -15,6 +15,8 @@ import (
 
 	"gocloud.dev/blob/driver"
 	"gocloud.dev/gcerrors"
+
+	"github.com/shipline-ci/shipline/internal/blobhttp"
 )
 
 // DefaultBufferSize is how much a writer holds before it starts a
@@ -32,7 +34,7 @@ const maxParts = 10000
 // writer holds more than the buffer size, or is closed.
 func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, opts *driver.WriterOptions) (driver.Writer, error) {
 	if key == "" {
-		return nil, &codeError{gcerrors.InvalidArgument, "write: an object name cannot be empty"}
+		return nil, codeError(gcerrors.InvalidArgument, "write: an object name cannot be empty")
 	}
 	if opts.BeforeWrite != nil {
 		if err := opts.BeforeWrite(noAs); err != nil {
@@ -93,23 +95,12 @@ func (w *writer) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, errors.New("s3: write after Close")
 	}
-	n := len(p)
-	for len(p) > 0 {
-		if len(w.buf) == w.part {
-			// Full, and more to come: this part is not the last.
-			if err := w.sendPart(); err != nil {
-				w.fail(err)
-				return n - len(p), err
-			}
-		}
-		if w.buf == nil {
-			w.buf = make([]byte, 0, min(w.part, max(len(p), 64<<10)))
-		}
-		k := min(len(p), w.part-len(w.buf))
-		w.buf = append(w.buf, p[:k]...)
-		p = p[k:]
+	// A part sent when full and more is to come is not the last.
+	n, err := blobhttp.Fill(&w.buf, w.part, p, w.sendPart)
+	if err != nil {
+		w.fail(err)
 	}
-	return n, nil
+	return n, err
 }
 
 // Close sends what is left and ends the upload: the object exists from
@@ -167,7 +158,7 @@ func (w *writer) putObject() error {
 	if res.StatusCode != http.StatusOK {
 		return responseError(res, w.b.region)
 	}
-	return drain(res)
+	return blobhttp.Drain(res)
 }
 
 // start starts the multipart upload.
@@ -220,7 +211,7 @@ func (w *writer) sendPart() error {
 	}
 	n := len(w.parts) + 1
 	if n > maxParts {
-		return &codeError{gcerrors.InvalidArgument, fmt.Sprintf("write %s: more than %d parts: set a larger WriterOptions.BufferSize", unescapeKey(w.key), maxParts)}
+		return codeError(gcerrors.InvalidArgument, fmt.Sprintf("write %s: more than %d parts: set a larger WriterOptions.BufferSize", unescapeKey(w.key), maxParts))
 	}
 	q := url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {w.uploadID}}
 	h := http.Header{}
@@ -232,7 +223,7 @@ func (w *writer) sendPart() error {
 	if res.StatusCode != http.StatusOK {
 		return responseError(res, w.b.region)
 	}
-	_ = drain(res)
+	_ = blobhttp.Drain(res)
 	etag := res.Header.Get("ETag")
 	if etag == "" {
 		return fmt.Errorf("s3: write %s: part %d was answered without an ETag", unescapeKey(w.key), n)
@@ -286,7 +277,7 @@ func (w *writer) abort() {
 	defer cancel()
 	q := url.Values{"uploadId": {w.uploadID}}
 	if res, err := w.b.send(ctx, &request{method: http.MethodDelete, key: w.key, query: encodeQuery(q), idempotent: true}); err == nil {
-		_ = drain(res)
+		_ = blobhttp.Drain(res)
 	}
 	w.uploadID = ""
 }
