@@ -353,3 +353,27 @@ func TestRunPipelines(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestBuildProcs(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "") // as unset, whatever runs the test
+	tests := []struct {
+		cpus, parallelism, jobs, want int
+	}{
+		{2, 2, 8, 1},
+		{8, 2, 8, 4},
+		{8, 3, 8, 2},
+		{2, 4, 8, 1}, // more builds than CPUs: still one each
+		{8, 4, 2, 4}, // fewer jobs than slots: the jobs share the CPUs
+		{8, 1, 8, 0}, // one at a time: the go command's default
+		{8, 4, 1, 0},
+	}
+	for _, tt := range tests {
+		if got := buildProcs(tt.cpus, tt.parallelism, tt.jobs); got != tt.want {
+			t.Errorf("buildProcs(%d, %d, %d) = %d; want %d", tt.cpus, tt.parallelism, tt.jobs, got, tt.want)
+		}
+	}
+	t.Setenv("GOMAXPROCS", "3")
+	if got := buildProcs(8, 2, 8); got != 0 {
+		t.Errorf("buildProcs with GOMAXPROCS set = %d; want 0 (the caller's setting wins)", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"github.com/shipline-ci/shipline"
@@ -96,12 +97,16 @@ func (tc *Toolchain) output(ctx context.Context, dir string, args ...string) ([]
 var variantVars = []string{"GOARM", "GOAMD64", "GOMIPS", "GOMIPS64", "GO386", "GOPPC64", "GORISCV64", "GOARM64"}
 
 // buildEnv is the environment of go build for one job: the process's,
-// variant variables cleared, then the build's env, then the target's
+// variant variables cleared, its share of the CPUs (GOMAXPROCS, see
+// buildProcs), then the build's env, then the target's
 // GOOS, GOARCH, variant, CGO_ENABLED and, for cgo, CC. Later entries win.
 func buildEnv(j *job) []string {
 	env := os.Environ()
 	for _, v := range variantVars {
 		env = append(env, v+"=")
+	}
+	if j.procs > 0 {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(j.procs)) // a build's own env may set another
 	}
 	env = append(env, j.build.Env...)
 	env = append(env, "GOOS="+j.target.OS, "GOARCH="+j.target.Arch)
