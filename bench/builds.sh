@@ -458,6 +458,7 @@ fi
   echo "TIMER=$timer_desc"
   echo "ROUNDS=$rounds"
   echo "PARALLELISM=$par"
+  echo "CPUS=$(nproc)"
   echo "TARGETS=${targets[*]}"
   echo "PROJECTS=${active[*]}"
   for p in "${active[@]}"; do

@@ -198,8 +198,8 @@ func renderSection(title string, info map[string]string, stats map[string]stat) 
 		get("TIMER"), get("ROUNDS"), strings.Join(perProject, ", "), get("TIMING_SECONDS"))
 	p("- Targets (%d), %s at a time in every tool: %s.\n", len(targets), get("PARALLELISM"), "`"+strings.Join(targets, "`, `")+"`")
 	p("- Each tool runs, for each target, `go build -trimpath -buildvcs=false -ldflags \"-s -w -X main.version=… -X main.commit=… -X main.date=… -buildid=\" -o … MAIN` with `CGO_ENABLED=0` and the target's GOOS, GOARCH and GOARM: Shipline's defaults, given to GoReleaser and the floor script too. All run with `GOPROXY=off`, no GOFLAGS and no user git config.\n")
-	p("- Shipline: built from the work tree (%s); `--parallelism %s`%s.\n",
-		get("SHIPLINE_REV"), get("PARALLELISM"), flagsNote(info["SHIPLINE_FLAGS"]))
+	p("- Shipline: built from the work tree (%s); `--parallelism %s`%s. It gives each go build its share of the CPUs (GOMAXPROCS = CPUs / builds at once, here %s); GoReleaser and the floor script leave each go build the go command's default (every CPU).\n",
+		get("SHIPLINE_REV"), get("PARALLELISM"), flagsNote(info["SHIPLINE_FLAGS"]), sharePerBuild(get("CPUS"), get("PARALLELISM")))
 	p("- GoReleaser %s, built from the Go module proxy with %s; `--parallelism %s`; a config with the same targets, flags and ldflags, archives (tar.gz, zip for windows) holding LICENSE\\* and README\\*, `checksums.txt`, changelog and release disabled.\n\n",
 		get("GORELEASER_VERSION"), get("GO_VERSION"), get("PARALLELISM"))
 
@@ -267,4 +267,15 @@ func flagsNote(flags string) string {
 		return ""
 	}
 	return ", `" + flags + "`"
+}
+
+// sharePerBuild is the GOMAXPROCS Shipline gives each go build: cpus
+// shared out between parallelism builds, at least 1 ("?" when unknown).
+func sharePerBuild(cpus, parallelism string) string {
+	c, err1 := strconv.Atoi(cpus)
+	n, err2 := strconv.Atoi(parallelism)
+	if err1 != nil || err2 != nil || n < 1 {
+		return "?"
+	}
+	return strconv.Itoa(max(1, c/n))
 }
