@@ -26,6 +26,8 @@ const defaultPageSize = 1000
 
 // bucket is a Blob service container; it implements driver.Bucket.
 type bucket struct {
+	blobhttp.Stubs[*Error] // As, ErrorAs, Close
+
 	container string
 	service   string // scheme://host[/account], no trailing slash
 	cred      Credential
@@ -101,17 +103,6 @@ func (b *bucket) expect(ctx context.Context, idempotent bool, c *call, want ...i
 // ErrorCode implements driver.Bucket.
 func (b *bucket) ErrorCode(err error) gcerrors.ErrorCode { return errorCode(err) }
 
-// As implements driver.Bucket: the driver exposes no types.
-func (b *bucket) As(any) bool { return false }
-
-// ErrorAs implements driver.Bucket: an answer of the service is an *Error.
-func (b *bucket) ErrorAs(err error, i any) bool { return blobhttp.ErrorAs[*Error](err, i) }
-
-// Close implements driver.Bucket; the bucket holds nothing to release.
-func (b *bucket) Close() error { return nil }
-
-func noAs(any) bool { return false }
-
 // errEmptyKey is the error of a read, a look-up or a delete of the empty
 // key, which names the container, not a blob.
 var errEmptyKey = codeError(gcerrors.NotFound, "no blob has an empty name")
@@ -144,7 +135,7 @@ func attributes(h http.Header) (*driver.Attributes, error) {
 		Size:               size,
 		MD5:                decodeMD5(h.Get("Content-MD5")),
 		ETag:               h.Get("ETag"),
-		AsFunc:             noAs,
+		AsFunc:             blobhttp.NoAs,
 	}
 	a.ModTime, _ = http.ParseTime(h.Get("Last-Modified"))
 	a.CreateTime, _ = http.ParseTime(h.Get("X-Ms-Creation-Time"))
@@ -227,7 +218,7 @@ func parseList(body []byte) ([]*driver.ListObject, string, error) {
 		mod, _ := http.ParseTime(bl.Properties.LastModified)
 		objs = append(objs, &driver.ListObject{
 			Key: blobhttp.HexUnescape(name), ModTime: mod, Size: size,
-			MD5: decodeMD5(bl.Properties.ContentMD5), AsFunc: noAs,
+			MD5: decodeMD5(bl.Properties.ContentMD5), AsFunc: blobhttp.NoAs,
 		})
 	}
 	for _, p := range l.Prefixes {
@@ -235,7 +226,7 @@ func parseList(body []byte) ([]*driver.ListObject, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		objs = append(objs, &driver.ListObject{Key: blobhttp.HexUnescape(name), IsDir: true, AsFunc: noAs})
+		objs = append(objs, &driver.ListObject{Key: blobhttp.HexUnescape(name), IsDir: true, AsFunc: blobhttp.NoAs})
 	}
 	slices.SortFunc(objs, func(a, b *driver.ListObject) int { return strings.Compare(a.Key, b.Key) })
 	return objs, l.NextMarker, nil
@@ -244,7 +235,7 @@ func parseList(body []byte) ([]*driver.ListObject, string, error) {
 // ListPaged implements driver.Bucket with List Blobs.
 func (b *bucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (*driver.ListPage, error) {
 	if opts.BeforeList != nil {
-		if err := opts.BeforeList(noAs); err != nil {
+		if err := opts.BeforeList(blobhttp.NoAs); err != nil {
 			return nil, err
 		}
 	}
@@ -294,7 +285,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		return nil, codeError(gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset))
 	}
 	if opts.BeforeRead != nil {
-		if err := opts.BeforeRead(noAs); err != nil {
+		if err := opts.BeforeRead(blobhttp.NoAs); err != nil {
 			return nil, err
 		}
 	}
@@ -384,7 +375,7 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 		return codeError(gcerrors.InvalidArgument, "copy: a blob name cannot be empty")
 	}
 	if opts.BeforeCopy != nil {
-		if err := opts.BeforeCopy(noAs); err != nil {
+		if err := opts.BeforeCopy(blobhttp.NoAs); err != nil {
 			return err
 		}
 	}
@@ -423,7 +414,7 @@ func (b *bucket) Delete(ctx context.Context, key string, opts *driver.DeleteOpti
 		return errEmptyKey
 	}
 	if opts.BeforeDelete != nil {
-		if err := opts.BeforeDelete(noAs); err != nil {
+		if err := opts.BeforeDelete(blobhttp.NoAs); err != nil {
 			return err
 		}
 	}

@@ -33,7 +33,7 @@ func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, op
 		return nil, codeError(gcerrors.InvalidArgument, "write: a blob name cannot be empty")
 	}
 	if opts.BeforeWrite != nil {
-		if err := opts.BeforeWrite(noAs); err != nil {
+		if err := opts.BeforeWrite(blobhttp.NoAs); err != nil {
 			return nil, err
 		}
 	}

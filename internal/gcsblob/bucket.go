@@ -26,6 +26,8 @@ const defaultPageSize = 1000
 
 // bucket is a Cloud Storage bucket; it implements driver.Bucket.
 type bucket struct {
+	blobhttp.Stubs[*Error] // As, ErrorAs, Close
+
 	name     string
 	endpoint string // scheme://host, no trailing slash
 	client   *http.Client
@@ -92,17 +94,6 @@ func decodeAnswer(res *http.Response, v any) error {
 // ErrorCode implements driver.Bucket.
 func (b *bucket) ErrorCode(err error) gcerrors.ErrorCode { return errorCode(err) }
 
-// As implements driver.Bucket: the driver exposes no types.
-func (b *bucket) As(any) bool { return false }
-
-// ErrorAs implements driver.Bucket: an answer of the service is an *Error.
-func (b *bucket) ErrorAs(err error, i any) bool { return blobhttp.ErrorAs[*Error](err, i) }
-
-// Close implements driver.Bucket; the bucket holds nothing to release.
-func (b *bucket) Close() error { return nil }
-
-func noAs(any) bool { return false }
-
 // errEmptyKey is the error of a read, a look-up or a delete of the empty
 // key, which the service would take for a listing.
 var errEmptyKey = codeError(gcerrors.NotFound, "no object has an empty name")
@@ -136,7 +127,7 @@ func (o *object) attributes() (*driver.Attributes, error) {
 		Size:               size,
 		MD5:                decodeMD5(o.MD5Hash),
 		ETag:               o.Etag,
-		AsFunc:             noAs,
+		AsFunc:             blobhttp.NoAs,
 	}
 	// The JSON API gives the ETag unquoted; an ETag is a quoted string.
 	if a.ETag != "" && !strings.HasPrefix(a.ETag, `"`) && !strings.HasPrefix(a.ETag, `W/"`) {
@@ -178,7 +169,7 @@ func decodeMD5(s string) []byte {
 // ListPaged implements driver.Bucket.
 func (b *bucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (*driver.ListPage, error) {
 	if opts.BeforeList != nil {
-		if err := opts.BeforeList(noAs); err != nil {
+		if err := opts.BeforeList(blobhttp.NoAs); err != nil {
 			return nil, err
 		}
 	}
@@ -220,11 +211,11 @@ func (b *bucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (*driv
 			ModTime: parseTime(o.Updated),
 			Size:    size,
 			MD5:     decodeMD5(o.MD5Hash),
-			AsFunc:  noAs,
+			AsFunc:  blobhttp.NoAs,
 		})
 	}
 	for _, p := range list.Prefixes {
-		page.Objects = append(page.Objects, &driver.ListObject{Key: unescapeKey(p), IsDir: true, AsFunc: noAs})
+		page.Objects = append(page.Objects, &driver.ListObject{Key: unescapeKey(p), IsDir: true, AsFunc: blobhttp.NoAs})
 	}
 	// The service gives the objects, then the directories.
 	slices.SortFunc(page.Objects, func(a, b *driver.ListObject) int { return strings.Compare(a.Key, b.Key) })
@@ -269,7 +260,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		return nil, codeError(gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset))
 	}
 	if opts.BeforeRead != nil {
-		if err := opts.BeforeRead(noAs); err != nil {
+		if err := opts.BeforeRead(blobhttp.NoAs); err != nil {
 			return nil, err
 		}
 	}
@@ -417,7 +408,7 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 		return codeError(gcerrors.InvalidArgument, "copy: an object name cannot be empty")
 	}
 	if opts.BeforeCopy != nil {
-		if err := opts.BeforeCopy(noAs); err != nil {
+		if err := opts.BeforeCopy(blobhttp.NoAs); err != nil {
 			return err
 		}
 	}
@@ -455,7 +446,7 @@ func (b *bucket) Delete(ctx context.Context, key string, opts *driver.DeleteOpti
 		return errEmptyKey
 	}
 	if opts.BeforeDelete != nil {
-		if err := opts.BeforeDelete(noAs); err != nil {
+		if err := opts.BeforeDelete(blobhttp.NoAs); err != nil {
 			return err
 		}
 	}

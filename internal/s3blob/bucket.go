@@ -25,6 +25,8 @@ const defaultPageSize = 1000
 
 // bucket is an S3 bucket; it implements driver.Bucket.
 type bucket struct {
+	blobhttp.Stubs[*Error] // As, ErrorAs, Close
+
 	name      string
 	base      *url.URL // scheme, host and path of the service
 	pathStyle bool
@@ -72,17 +74,6 @@ func encodeQuery(q url.Values) string {
 // ErrorCode implements driver.Bucket.
 func (b *bucket) ErrorCode(err error) gcerrors.ErrorCode { return errorCode(err) }
 
-// As implements driver.Bucket: the driver exposes no types.
-func (b *bucket) As(any) bool { return false }
-
-// ErrorAs implements driver.Bucket: an answer of the service is an *Error.
-func (b *bucket) ErrorAs(err error, i any) bool { return blobhttp.ErrorAs[*Error](err, i) }
-
-// Close implements driver.Bucket; the bucket holds nothing to release.
-func (b *bucket) Close() error { return nil }
-
-func noAs(any) bool { return false }
-
 // errEmptyKey is the error of a read, a look-up or a delete of the empty
 // key, which the service would take for the bucket.
 var errEmptyKey = codeError(gcerrors.NotFound, "no object has an empty name")
@@ -114,7 +105,7 @@ func headerAttributes(h http.Header, size int64) *driver.Attributes {
 		ContentType:        h.Get("Content-Type"),
 		Size:               max(size, 0),
 		ETag:               h.Get("ETag"),
-		AsFunc:             noAs,
+		AsFunc:             blobhttp.NoAs,
 	}
 	a.MD5 = etagMD5(a.ETag)
 	if lm := h.Get("Last-Modified"); lm != "" {
@@ -186,11 +177,11 @@ func parseListResult(body []byte) (*driver.ListPage, error) {
 			ModTime: mod,
 			Size:    c.Size,
 			MD5:     etagMD5(c.ETag),
-			AsFunc:  noAs,
+			AsFunc:  blobhttp.NoAs,
 		})
 	}
 	for _, p := range list.CommonPrefixes {
-		page.Objects = append(page.Objects, &driver.ListObject{Key: unescapeKey(p.Prefix), IsDir: true, AsFunc: noAs})
+		page.Objects = append(page.Objects, &driver.ListObject{Key: unescapeKey(p.Prefix), IsDir: true, AsFunc: blobhttp.NoAs})
 	}
 	// The service gives the objects, then the directories.
 	slices.SortFunc(page.Objects, func(a, b *driver.ListObject) int { return strings.Compare(a.Key, b.Key) })
@@ -208,7 +199,7 @@ func parseListResult(body []byte) (*driver.ListPage, error) {
 // ListPaged implements driver.Bucket with ListObjectsV2.
 func (b *bucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (*driver.ListPage, error) {
 	if opts.BeforeList != nil {
-		if err := opts.BeforeList(noAs); err != nil {
+		if err := opts.BeforeList(blobhttp.NoAs); err != nil {
 			return nil, err
 		}
 	}
@@ -251,7 +242,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 		return nil, codeError(gcerrors.InvalidArgument, fmt.Sprintf("read %s: negative offset %d", key, offset))
 	}
 	if opts.BeforeRead != nil {
-		if err := opts.BeforeRead(noAs); err != nil {
+		if err := opts.BeforeRead(blobhttp.NoAs); err != nil {
 			return nil, err
 		}
 	}
@@ -366,7 +357,7 @@ func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.C
 		return codeError(gcerrors.InvalidArgument, "copy: an object name cannot be empty")
 	}
 	if opts.BeforeCopy != nil {
-		if err := opts.BeforeCopy(noAs); err != nil {
+		if err := opts.BeforeCopy(blobhttp.NoAs); err != nil {
 			return err
 		}
 	}
@@ -426,7 +417,7 @@ func (b *bucket) Delete(ctx context.Context, key string, opts *driver.DeleteOpti
 		return err
 	}
 	if opts.BeforeDelete != nil {
-		if err := opts.BeforeDelete(noAs); err != nil {
+		if err := opts.BeforeDelete(blobhttp.NoAs); err != nil {
 			return err
 		}
 	}
