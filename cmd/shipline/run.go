@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -190,12 +189,11 @@ func runnerJob(ctx context.Context, dir string, j pipeline.Job, base map[string]
 }
 
 // goCaches returns the go command's build and module cache directories,
-// or nil when there is no go command.
+// or an empty map when there is no go command.
 func goCaches(ctx context.Context) map[string]string {
-	caches := map[string]string{}
-	out, err := exec.CommandContext(ctx, "go", "env", "-json", "GOCACHE", "GOMODCACHE").Output()
-	if err == nil {
-		_ = json.Unmarshal(out, &caches)
+	caches, err := goEnv(ctx, "", "GOCACHE", "GOMODCACHE")
+	if err != nil {
+		return map[string]string{}
 	}
 	return caches
 }
@@ -204,11 +202,11 @@ func goCaches(ctx context.Context) map[string]string {
 // this machine when it is a release of that version; the module proxy
 // serves exact releases only, so any other needs an exact pin.
 func localToolchain(ctx context.Context, lang string) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
+	env, err := goEnv(ctx, "", "GOVERSION")
 	if err != nil {
 		return "", shipline.Errorf(shipline.EINVALID, "go: %s needs the go command: install Go or pin an exact release such as %s.0", lang, lang)
 	}
-	have := strings.TrimSpace(string(out))
+	have := env["GOVERSION"]
 	if strings.HasPrefix(have, "go"+lang+".") || have == "go"+lang {
 		return "local", nil
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	goversion "go/version"
 	"os"
@@ -30,20 +31,14 @@ import (
 // a toolchain of a newer language version than that is refused with an
 // EINVALID error that says how to build a Shipline that can read it.
 func pinGoToolchain(ctx context.Context, dir string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOROOT", "GOVERSION")
-	cmd.Dir = dir
-	out, err := cmd.Output()
+	env, err := goEnv(ctx, dir, "GOROOT", "GOVERSION")
 	if err != nil {
-		return "", shipline.Errorf(shipline.EINVALID, "go env in %s: %v: the gates need the go command; install Go (or fix GOTOOLCHAIN)", dir, errText(err))
+		return "", shipline.Errorf(shipline.EINVALID, "%v: the gates need the go command; install Go (or fix GOTOOLCHAIN)", err)
 	}
-	var env struct{ GOROOT, GOVERSION string }
-	if err := json.Unmarshal(out, &env); err != nil {
-		return "", shipline.Errorf(shipline.EINTERNAL, "go env -json: %v", err)
-	}
-	if err := checkToolchainLang(env.GOVERSION, runtime.Version()); err != nil {
+	if err := checkToolchainLang(env["GOVERSION"], runtime.Version()); err != nil {
 		return "", err
 	}
-	goBin := filepath.Join(env.GOROOT, "bin")
+	goBin := filepath.Join(env["GOROOT"], "bin")
 	onPath, err := exec.LookPath("go")
 	if err == nil {
 		if p, err := filepath.EvalSymlinks(onPath); err == nil {
@@ -59,7 +54,7 @@ func pinGoToolchain(ctx context.Context, dir string) (string, error) {
 	if err := os.Setenv("GOTOOLCHAIN", "local"); err != nil {
 		return "", err
 	}
-	return env.GOVERSION, nil
+	return env["GOVERSION"], nil
 }
 
 // checkToolchainLang returns an error when the go command's version
@@ -79,12 +74,24 @@ func checkToolchainLang(goVersion, built string) error {
 		goVersion, built, goversion.Lang(goVersion), goVersion, goVersion, goVersion)
 }
 
-// errText is an exec error with what the command printed on stderr.
-func errText(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
-		return fmt.Sprintf("%v: %s", err, strings.TrimSpace(string(ee.Stderr)))
+// goEnv runs `go env -json VARS...` in dir ("" for the working
+// directory) and returns the values; a failure carries what go printed.
+func goEnv(ctx context.Context, dir string, vars ...string) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, vars...)...) // #nosec G204 -- the go command with fixed variable names
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			err = fmt.Errorf("%w: %s", err, strings.TrimSpace(string(ee.Stderr)))
+		}
+		return nil, fmt.Errorf("go env: %w", err)
 	}
-	return err.Error()
+	env := map[string]string{}
+	if err := json.Unmarshal(out, &env); err != nil {
+		return nil, fmt.Errorf("go env -json: %w", err)
+	}
+	return env, nil
 }
 
 // loadsPackages reports whether any of the named gates loads the module's
